@@ -1,0 +1,149 @@
+// Package activity holds the metadata trustnudge observes in Slack.
+//
+// These types are the privacy contract in code: none of them has a field that
+// could hold message text, blocks, attachments, file names or emoji. The Slack
+// adapter fills them and drops everything else at the edge.
+package activity
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TeamID, UserID and ChannelID are Slack identifiers (T…, U…/W…, C…/G…/D…).
+type (
+	TeamID    string
+	UserID    string
+	ChannelID string
+)
+
+// ChannelKind says what sort of conversation a message went to.
+type ChannelKind uint8
+
+const (
+	KindUnknown ChannelKind = iota
+	KindPublic              // public channel
+	KindPrivate             // private channel
+	KindIM                  // direct message
+	KindGroupIM             // multi-person direct message
+)
+
+func (k ChannelKind) String() string {
+	switch k {
+	case KindPublic:
+		return "channel"
+	case KindPrivate:
+		return "group"
+	case KindIM:
+		return "im"
+	case KindGroupIM:
+		return "mpim"
+	}
+	return "unknown"
+}
+
+// ParseChannelKind maps Slack's channel_type values onto a ChannelKind.
+func ParseChannelKind(s string) ChannelKind {
+	switch s {
+	case "channel":
+		return KindPublic
+	case "group", "private_channel":
+		return KindPrivate
+	case "im":
+		return KindIM
+	case "mpim":
+		return KindGroupIM
+	}
+	return KindUnknown
+}
+
+// TS is a Slack message timestamp ("1700000000.000100"), which is also the
+// message's ID within its channel. It is kept as Slack sends it so it can be
+// used to build permalinks and thread references without loss.
+type TS string
+
+// Time converts the timestamp to a time.Time. It returns the zero time for a
+// malformed timestamp.
+func (ts TS) Time() time.Time {
+	s := string(ts)
+	sec, frac, _ := strings.Cut(s, ".")
+	secs, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil || secs < 0 {
+		return time.Time{}
+	}
+	var nanos int64
+	if frac != "" {
+		if len(frac) > 9 {
+			frac = frac[:9]
+		}
+		n, err := strconv.ParseInt(frac, 10, 64)
+		if err != nil || n < 0 {
+			return time.Time{}
+		}
+		for i := len(frac); i < 9; i++ {
+			n *= 10
+		}
+		nanos = n
+	}
+	return time.Unix(secs, nanos).UTC()
+}
+
+// Valid reports whether ts has Slack's "seconds.micros" shape.
+func (ts TS) Valid() bool {
+	sec, frac, ok := strings.Cut(string(ts), ".")
+	if !ok || sec == "" || frac == "" || len(sec) > 12 || len(frac) > 9 {
+		return false
+	}
+	return allDigits(sec) && allDigits(frac)
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// TSFromTime formats t as a Slack timestamp with microsecond precision.
+func TSFromTime(t time.Time) TS {
+	return TS(fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000))
+}
+
+// Observation is one human or bot message, reduced to metadata.
+type Observation struct {
+	Team    TeamID
+	Channel ChannelID
+	Kind    ChannelKind
+	User    UserID
+	TS      TS
+	// ThreadTS is the parent's timestamp when the message is a thread reply;
+	// empty for top-level messages. A thread parent has ThreadTS == TS.
+	ThreadTS TS
+	// ParentUser is the author of the thread's parent, when Slack says it.
+	ParentUser UserID
+	// Mentions are the user IDs mentioned with <@U…>, deduplicated, in order.
+	Mentions []UserID
+	IsBot    bool
+}
+
+// IsReply reports whether the message is a reply inside a thread.
+func (o Observation) IsReply() bool { return o.ThreadTS != "" && o.ThreadTS != o.TS }
+
+// Time is when the message was posted.
+func (o Observation) Time() time.Time { return o.TS.Time() }
+
+// Reaction is a reaction added to or removed from a message. Which emoji it
+// was is deliberately not kept.
+type Reaction struct {
+	Team    TeamID
+	User    UserID // who reacted
+	Channel ChannelID
+	ItemTS  TS     // the message reacted to
+	ItemBy  UserID // author of that message, when known
+	At      time.Time
+	Removed bool
+}
