@@ -1,0 +1,2 @@
+// Package deploy holds deployment files; its tests check them.
+package deploy
