@@ -1,0 +1,357 @@
+// Package demo runs the real trustnudge bot against the built-in Slack
+// emulator with a scripted team and a week of activity on a fast clock, and
+// tells the story as it happens. It needs no tokens and no network.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/clock"
+	"github.com/trustnudge/trustnudge/internal/slackapp"
+	"github.com/trustnudge/trustnudge/internal/slackfake"
+	"github.com/trustnudge/trustnudge/internal/store"
+)
+
+// Options configure a demo run.
+type Options struct {
+	Out     io.Writer
+	Log     *slog.Logger
+	Version string
+	// StepTimeout bounds the wait for the bot to see one scripted event.
+	StepTimeout time.Duration
+}
+
+// person is someone in the scripted workspace.
+type person struct {
+	id, name, tz string
+}
+
+var (
+	maya  = person{"U01MAYA", "Maya (manager)", "Europe/Berlin"}
+	alex  = person{"U02ALEX", "Alex", "Europe/Berlin"}
+	sam   = person{"U03SAM", "Sam", "America/New_York"}
+	priya = person{"U04PRIYA", "Priya", "Asia/Kolkata"}
+	team  = []person{maya, alex, sam, priya}
+)
+
+const (
+	channelWeb  = "C01WEB"
+	channelName = "team-web"
+	deployBotID = "B0DEPLOY"
+)
+
+// step is one scripted thing that happens in Slack.
+type step struct {
+	at     string // "Mon 09:05" in Maya's zone, in the demo week
+	who    person
+	text   string // what the person writes: the bot never sees it
+	thread string // label of an earlier step whose thread this replies in
+	label  string // name for later thread replies and reactions
+	react  string // label of the message this person reacts to
+	kind   string // "", "bot", "edit", "join"
+}
+
+// The week: Monday 16 November 2026, in Maya's time zone.
+var script = []step{
+	{at: "Mon 09:05", who: maya, text: "Morning all! <@U03SAM> can you take the checkout bug today?", label: "checkout"},
+	{at: "Mon 09:20", who: sam, text: "Sure, on it after standup.", thread: "checkout"},
+	{at: "Mon 09:21", who: alex, react: "checkout"},
+	{at: "Mon 11:00", who: priya, text: "<@U01MAYA> quick question about the Q4 roadmap?", label: "roadmap"},
+	{at: "Mon 11:02", kind: "bot", text: "Deploy #481 finished"},
+	{at: "Mon 15:40", who: maya, text: "Answered in the doc, thanks Priya!", thread: "roadmap"},
+	{at: "Tue 22:47", who: maya, text: "Thinking about tomorrow's release, <@U02ALEX> <@U04PRIYA> thoughts?", label: "late"},
+	{at: "Tue 22:50", who: maya, kind: "edit", text: "(edited) thoughts tomorrow is fine"},
+	{at: "Wed 08:55", who: alex, text: "Morning! Happy to discuss at 10.", thread: "late"},
+	{at: "Wed 10:00", kind: "join", who: person{"U05NEW", "Noor", "Europe/London"}},
+	{at: "Thu 16:30", who: sam, text: "<@U01MAYA> PR is ready for review", label: "pr"},
+	{at: "Fri 09:10", who: maya, react: "pr"},
+	{at: "Sat 10:15", who: maya, text: "Weekend reading for whoever is curious: <@U03SAM>", label: "weekend"},
+}
+
+// Run plays the demo to the end, or until ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	out := opts.Out
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.StepTimeout <= 0 {
+		opts.StepTimeout = 5 * time.Second
+	}
+	berlin, err := time.LoadLocation(maya.tz)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	week := time.Date(2026, 11, 16, 0, 0, 0, 0, berlin)
+	clk := clock.NewFake(week.Add(8 * time.Hour))
+
+	fake, err := slackfake.New(slackfake.Options{Clock: clk, Logger: opts.Log})
+	if err != nil {
+		return fmt.Errorf("demo: start slack emulator: %w", err)
+	}
+	defer fake.Close()
+	members := []string{fake.Options().BotUserID}
+	for _, p := range team {
+		fake.AddUser(slackfake.User{ID: p.id, Name: strings.ToLower(strings.Fields(p.name)[0]), RealName: p.name, TZ: p.tz})
+		members = append(members, p.id)
+	}
+	fake.AddChannel(slackfake.Channel{ID: channelWeb, Name: channelName, Members: members})
+
+	dir, err := os.MkdirTemp("", "trustnudge-demo-")
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	db, err := store.Open(filepath.Join(dir, "demo.db"), store.Options{Clock: clk})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer db.Close()
+
+	printer := &printer{out: out, loc: berlin, names: map[activity.UserID]string{}, seen: make(chan activity.TS, 16)}
+	for _, p := range team {
+		printer.names[activity.UserID(p.id)] = p.name
+	}
+	app := slackapp.New(slackapp.Options{
+		AppToken: fake.Options().AppToken,
+		BotToken: fake.Options().BotToken,
+		APIURL:   fake.APIURL(),
+		Sink:     printer,
+		Events:   db,
+		Logger:   opts.Log,
+		Clock:    clk,
+	})
+
+	fmt.Fprintf(out, "trustnudge %s demo: the real bot against a built-in Slack emulator.\n", opts.Version)
+	fmt.Fprintf(out, "Workspace %q, channel #%s: Maya manages Alex (Berlin), Sam (New York) and Priya (Kolkata).\n", fake.Options().TeamDomain, channelName)
+	fmt.Fprintln(out, "Each line below is what the bot observed: metadata only. It never sees what anyone wrote.")
+	fmt.Fprintln(out)
+
+	runCtx, stopApp := context.WithCancel(ctx)
+	defer stopApp()
+	appErr := make(chan error, 1)
+	go func() { appErr <- app.Run(runCtx) }()
+
+	wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err = fake.WaitConnections(wait, 1)
+	cancel()
+	if err != nil {
+		stopApp()
+		if aerr := <-appErr; aerr != nil {
+			return fmt.Errorf("demo: bot did not connect: %w", aerr)
+		}
+		return fmt.Errorf("demo: bot did not connect: %w", err)
+	}
+	fmt.Fprintln(out, "Connected over Socket Mode.")
+
+	labels := map[string]posted{}
+	day := ""
+	for _, s := range script {
+		at, err := scriptTime(week, s.at)
+		if err != nil {
+			return err
+		}
+		clk.Set(at)
+		if d := at.Format("Monday 2 January"); d != day {
+			day = d
+			fmt.Fprintf(out, "\n── %s ──\n", d)
+		}
+		if err := play(ctx, fake, printer, s, labels, opts.StepTimeout); err != nil {
+			stopApp()
+			<-appErr
+			return err
+		}
+	}
+
+	// Slack redelivers an event when an ack is late; the bot must count it once.
+	if err := printer.redelivery(ctx, fake, opts.StepTimeout); err != nil {
+		stopApp()
+		<-appErr
+		return err
+	}
+
+	stopApp()
+	if err := <-appErr; err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	st := app.Stats()
+	fmt.Fprintf(out, "\nThe bot acked %d envelopes: %d messages and %d reactions observed, %d system or bot events not counted, %d duplicate skipped.\n",
+		st.Acked.Load(), st.Observations.Load(), st.Reactions.Load(), st.Skipped.Load(), st.Duplicates.Load())
+	fmt.Fprintln(out, "No message text reached the bot's core, its logs or its database.")
+	return nil
+}
+
+func scriptTime(week time.Time, at string) (time.Time, error) {
+	dayName, clockTime, _ := strings.Cut(at, " ")
+	days := map[string]int{"Mon": 0, "Tue": 1, "Wed": 2, "Thu": 3, "Fri": 4, "Sat": 5, "Sun": 6}
+	d, ok := days[dayName]
+	hm, err := time.Parse("15:04", clockTime)
+	if !ok || err != nil {
+		return time.Time{}, fmt.Errorf("demo: bad script time %q", at)
+	}
+	return time.Date(week.Year(), week.Month(), week.Day()+d, hm.Hour(), hm.Minute(), 0, 0, week.Location()), nil
+}
+
+// posted is a scripted message that later steps refer to by label.
+type posted struct{ ts, author string }
+
+// play performs one step in the emulator and waits until the bot has seen it.
+func play(ctx context.Context, fake *slackfake.Server, p *printer, s step, labels map[string]posted, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	switch {
+	case s.react != "":
+		ts := labels[s.react].ts
+		fake.SendEvent(map[string]any{
+			"type": "reaction_added", "user": s.who.id, "reaction": "eyes", "item_user": labels[s.react].author,
+			"item":     map[string]any{"type": "message", "channel": channelWeb, "ts": ts},
+			"event_ts": string(activity.TSFromTime(fake.Options().Clock.Now())),
+		})
+		return p.waitFor(ctx, activity.TS(ts))
+	case s.kind == "bot":
+		env := fake.SendEvent(map[string]any{
+			"type": "message", "subtype": "bot_message", "bot_id": deployBotID, "channel": channelWeb,
+			"channel_type": "channel", "text": s.text, "ts": string(activity.TSFromTime(fake.Options().Clock.Now())),
+		})
+		return p.note(ctx, fake, env, "a deploy bot posted; bots are not counted")
+	case s.kind == "edit":
+		env := fake.SendEvent(map[string]any{
+			"type": "message", "subtype": "message_changed", "channel": channelWeb, "channel_type": "channel",
+			"ts":               string(activity.TSFromTime(fake.Options().Clock.Now())),
+			"message":          map[string]any{"user": s.who.id, "text": s.text, "ts": labels["late"].ts},
+			"previous_message": map[string]any{"user": s.who.id, "ts": labels["late"].ts},
+		})
+		return p.note(ctx, fake, env, "Maya edited a message; edits are not new messages")
+	case s.kind == "join":
+		env := fake.SendEvent(map[string]any{
+			"type": "message", "subtype": "channel_join", "channel": channelWeb, "channel_type": "channel",
+			"user": s.who.id, "ts": string(activity.TSFromTime(fake.Options().Clock.Now())),
+		})
+		return p.note(ctx, fake, env, s.who.name+" joined the channel; system messages are not counted")
+	}
+	thread := ""
+	if s.thread != "" {
+		thread = labels[s.thread].ts
+	}
+	ts, _ := fake.UserPost(channelWeb, s.who.id, s.text, thread)
+	if s.label != "" {
+		labels[s.label] = posted{ts: ts, author: s.who.id}
+	}
+	return p.waitFor(ctx, activity.TS(ts))
+}
+
+// printer is the demo's core: it prints each observation as a line.
+type printer struct {
+	out   io.Writer
+	loc   *time.Location
+	names map[activity.UserID]string
+	mu    sync.Mutex
+	seen  chan activity.TS
+}
+
+func (p *printer) name(id activity.UserID) string {
+	if n, ok := p.names[id]; ok {
+		return n
+	}
+	return string(id)
+}
+
+func (p *printer) Observe(_ context.Context, o activity.Observation) error {
+	if o.IsBot {
+		return nil // bots are not people; the story notes them separately
+	}
+	what := "posted"
+	if o.IsReply() {
+		what = "replied in a thread"
+		if o.ParentUser != "" {
+			what += " started by " + p.name(o.ParentUser)
+		}
+	}
+	var ms []string
+	for _, m := range o.Mentions {
+		ms = append(ms, p.name(m))
+	}
+	line := fmt.Sprintf("  %s  #%s  %-15s %s", o.Time().In(p.loc).Format("Mon 15:04"), channelName, p.name(o.User), what)
+	if len(ms) > 0 {
+		line += ", mentioning " + strings.Join(ms, " and ")
+	}
+	p.mu.Lock()
+	fmt.Fprintln(p.out, line)
+	p.mu.Unlock()
+	p.seen <- o.TS
+	return nil
+}
+
+func (p *printer) React(_ context.Context, r activity.Reaction) error {
+	p.mu.Lock()
+	fmt.Fprintf(p.out, "  %s  #%s  %-15s reacted to %s's message (which emoji is not kept)\n",
+		r.At.In(p.loc).Format("Mon 15:04"), channelName, p.name(r.User), p.name(r.ItemBy))
+	p.mu.Unlock()
+	p.seen <- r.ItemTS
+	return nil
+}
+
+func (p *printer) waitFor(ctx context.Context, ts activity.TS) error {
+	for {
+		select {
+		case got := <-p.seen:
+			if got == ts {
+				return nil
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("demo: the bot did not observe message %s in time", ts)
+		}
+	}
+}
+
+// note prints a line for an event the bot acks but does not count.
+func (p *printer) note(ctx context.Context, fake *slackfake.Server, envelopeID, msg string) error {
+	if _, err := fake.WaitAck(ctx, envelopeID); err != nil {
+		return fmt.Errorf("demo: the bot did not ack an event: %w", err)
+	}
+	p.mu.Lock()
+	fmt.Fprintf(p.out, "  %s  (acked, not counted: %s)\n", fake.Options().Clock.Now().In(p.loc).Format("Mon 15:04"), msg)
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *printer) redelivery(ctx context.Context, fake *slackfake.Server, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	fmt.Fprintln(p.out, "\n── Slack delivers Sam's next message twice (as it does when an ack is late) ──")
+	ts := string(activity.TSFromTime(fake.Options().Clock.Now()))
+	event := map[string]any{"type": "message", "channel": channelWeb, "channel_type": "channel", "user": sam.id, "ts": ts, "text": "see you Monday"}
+	first := fake.SendEventWithID(event, "EvDEMOTWICE")
+	if err := p.waitFor(ctx, activity.TS(ts)); err != nil {
+		return err
+	}
+	second := fake.SendEventWithID(event, "EvDEMOTWICE")
+	for _, env := range []string{first, second} {
+		if _, err := fake.WaitAck(ctx, env); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	// Events reach the core in order: if the next thing the core sees is a
+	// later message, the duplicate was dropped rather than processed.
+	fake.Options().Clock.(*clock.Fake).Advance(time.Minute)
+	markerTS, _ := fake.UserPost(channelWeb, priya.id, "have a good weekend", "")
+	select {
+	case got := <-p.seen:
+		if got != activity.TS(markerTS) {
+			return errors.New("demo: a redelivered event was processed twice")
+		}
+	case <-ctx.Done():
+		return fmt.Errorf("demo: the bot did not observe message %s in time", markerTS)
+	}
+	fmt.Fprintln(p.out, "  the bot acked both deliveries and counted the message once.")
+	return nil
+}

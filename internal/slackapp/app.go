@@ -1,0 +1,305 @@
+// Package slackapp is the Slack adapter: it runs the Socket Mode loop, acks
+// every envelope first, turns events into metadata-only activity types for
+// the core, routes commands and interactions, and makes Web API calls.
+package slackapp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/clock"
+)
+
+// Sink is the core's entry point for what the adapter observes.
+type Sink interface {
+	Observe(ctx context.Context, o activity.Observation) error
+	React(ctx context.Context, r activity.Reaction) error
+}
+
+// EventLog remembers which events were already processed, so Slack's
+// redeliveries are handled once, also across a restart.
+type EventLog interface {
+	MarkEvent(team activity.TeamID, eventID string, now time.Time) (first bool, err error)
+}
+
+// Options configure an App. Every dependency is given; nothing is global.
+type Options struct {
+	AppToken, BotToken string
+	APIURL             string       // Web API base URL, ending in "/"
+	HTTPClient         *http.Client // optional
+	Sink               Sink
+	Events             EventLog
+	Logger             *slog.Logger
+	Clock              clock.Clock
+	// QueueSize bounds events acked but not yet processed. When it is full
+	// the loop waits, which delays acks and lets Slack's retry pace us.
+	QueueSize int
+	// HandleTimeout bounds the core's work on one event.
+	HandleTimeout time.Duration
+	// PingInterval is how long the socket may go without a ping from Slack
+	// before reconnecting (slack-go's default is 30s).
+	PingInterval time.Duration
+}
+
+// App is the running Slack adapter.
+type App struct {
+	opts  Options
+	api   *slack.Client
+	log   *slog.Logger
+	clock clock.Clock
+	self  identity
+
+	connected atomic.Bool
+	stats     Stats
+}
+
+// Stats are counters about the adapter, safe to read while it runs.
+type Stats struct {
+	Envelopes, Acked, Duplicates, Malformed, Skipped, Observations, Reactions, CoreErrors atomic.Int64
+	Connections                                                                           atomic.Int64
+}
+
+// New builds an App; Run connects it.
+func New(opts Options) *App {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 4096
+	}
+	if opts.HandleTimeout <= 0 {
+		opts.HandleTimeout = 10 * time.Second
+	}
+	slackOpts := []slack.Option{
+		slack.OptionAPIURL(opts.APIURL),
+		slack.OptionAppLevelToken(opts.AppToken),
+		slack.OptionLog(slogOutput{opts.Logger}),
+	}
+	if opts.HTTPClient != nil {
+		slackOpts = append(slackOpts, slack.OptionHTTPClient(opts.HTTPClient))
+	}
+	return &App{
+		opts:  opts,
+		api:   slack.New(opts.BotToken, slackOpts...),
+		log:   opts.Logger,
+		clock: opts.Clock,
+	}
+}
+
+// Connected reports whether the Socket Mode connection is up (hello received
+// and not since lost). It backs /readyz.
+func (a *App) Connected() bool { return a.connected.Load() }
+
+// Stats returns the adapter's counters.
+func (a *App) Stats() *Stats { return &a.stats }
+
+// TeamID is the workspace the bot token belongs to, known once Run has
+// identified the app.
+func (a *App) TeamID() activity.TeamID { return activity.TeamID(a.self.TeamID) }
+
+// Run identifies the app with auth.test, connects over Socket Mode and
+// handles envelopes until ctx ends. It returns nil on a clean shutdown, after
+// every event already acked has been handed to the core.
+func (a *App) Run(ctx context.Context) error {
+	self, err := a.whoAmI(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	a.self = self
+	a.log.Info("identified with slack", "team", self.TeamID, "bot_user", self.BotUserID)
+
+	smOpts := []socketmode.Option{socketmode.OptionLog(slogOutput{a.log})}
+	if a.opts.PingInterval > 0 {
+		smOpts = append(smOpts, socketmode.OptionPingInterval(a.opts.PingInterval))
+	}
+	client := socketmode.New(a.api, smOpts...)
+
+	// The socket gets its own context so that on shutdown it stops taking
+	// envelopes first; the queue is then drained with the parent's.
+	sockCtx, stopSocket := context.WithCancel(ctx)
+	defer stopSocket()
+	sockErr := make(chan error, 1)
+	go func() { sockErr <- client.RunContext(sockCtx) }()
+
+	queue := make(chan job, a.opts.QueueSize)
+	var workers sync.WaitGroup
+	workers.Go(func() { a.process(queue) })
+	defer func() {
+		close(queue)
+		workers.Wait()
+	}()
+
+	for {
+		select {
+		case <-ctx.Done():
+			a.connected.Store(false)
+			stopSocket()
+			<-sockErr
+			return nil
+		case err := <-sockErr:
+			a.connected.Store(false)
+			if ctx.Err() != nil {
+				return nil
+			}
+			if isAuthError(err) {
+				return fmt.Errorf("slack rejected SLACK_APP_TOKEN (%w); create an app-level token with the connections:write scope under Basic Information", err)
+			}
+			return fmt.Errorf("socket mode: %w", err)
+		case evt := <-client.Events:
+			a.handle(ctx, client, evt, queue)
+		}
+	}
+}
+
+// job is an acked envelope waiting for the core.
+type job struct {
+	envelopeID string
+	payload    json.RawMessage
+	received   time.Time
+}
+
+func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketmode.Event, queue chan<- job) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		a.connected.Store(false)
+		a.log.Info("connecting to slack")
+	case socketmode.EventTypeConnected:
+		a.stats.Connections.Add(1)
+		a.log.Info("socket connected")
+	case socketmode.EventTypeHello:
+		a.connected.Store(true)
+	case socketmode.EventTypeConnectionError:
+		a.connected.Store(false)
+		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+			a.log.Warn("socket connection failed; retrying", "attempt", ce.Attempt, "backoff", ce.Backoff, "err", ce.ErrorObj)
+		}
+	case socketmode.EventTypeInvalidAuth:
+		a.connected.Store(false)
+		a.log.Error("slack rejected the app-level token")
+	case socketmode.EventTypeIncomingError:
+		// A frame that is not JSON at all has no envelope_id to ack.
+		a.stats.Malformed.Add(1)
+		a.log.Warn("unreadable frame from slack skipped")
+	case socketmode.EventTypeErrorWriteFailed:
+		if wf, ok := evt.Data.(*socketmode.ErrorWriteFailed); ok && wf.Response != nil {
+			a.log.Warn("ack write failed; slack will redeliver", "envelope_id", wf.Response.EnvelopeID, "err", wf.Cause)
+		}
+	case socketmode.EventTypeErrorBadMessage:
+		a.stats.Envelopes.Add(1)
+		a.stats.Malformed.Add(1)
+		bm, _ := evt.Data.(*socketmode.ErrorBadMessage)
+		var id string
+		if bm != nil {
+			id = envelopeID(bm.Message)
+		}
+		if id != "" {
+			a.ack(ctx, client, id, nil)
+		}
+		a.log.Warn("envelope slack-go could not parse; acked and skipped", "envelope_id", id)
+	case socketmode.EventTypeEventsAPI:
+		a.stats.Envelopes.Add(1)
+		req := evt.Request
+		a.ack(ctx, client, req.EnvelopeID, nil)
+		select {
+		case queue <- job{envelopeID: req.EnvelopeID, payload: req.Payload, received: a.clock.Now()}:
+		case <-ctx.Done():
+		}
+	case socketmode.EventTypeSlashCommand:
+		a.stats.Envelopes.Add(1)
+		cmd, _ := evt.Data.(slack.SlashCommand)
+		a.ack(ctx, client, evt.Request.EnvelopeID, a.commandReply(cmd))
+	case socketmode.EventTypeInteractive:
+		a.stats.Envelopes.Add(1)
+		a.ack(ctx, client, evt.Request.EnvelopeID, nil)
+		if cb, ok := evt.Data.(slack.InteractionCallback); ok {
+			a.log.Debug("interaction ignored", "type", cb.Type, "user", cb.User.ID, "envelope_id", evt.Request.EnvelopeID)
+		}
+	}
+}
+
+func (a *App) ack(ctx context.Context, client *socketmode.Client, envelopeID string, payload any) {
+	if err := client.AckCtx(ctx, envelopeID, payload); err != nil {
+		if !errors.Is(err, context.Canceled) {
+			a.log.Warn("ack failed", "envelope_id", envelopeID, "err", err)
+		}
+		return
+	}
+	a.stats.Acked.Add(1)
+}
+
+// process hands acked events to the core, one at a time and in order, so a
+// reply is always seen after the message it answers.
+func (a *App) process(queue <-chan job) {
+	for j := range queue {
+		a.processOne(j)
+	}
+}
+
+func (a *App) processOne(j job) {
+	var cb callback
+	if err := json.Unmarshal(j.payload, &cb); err != nil {
+		a.stats.Malformed.Add(1)
+		a.log.Warn("events_api payload does not decode; skipped", "envelope_id", j.envelopeID, "err", describeJSONError(err))
+		return
+	}
+	if cb.EventID != "" && a.opts.Events != nil {
+		first, err := a.opts.Events.MarkEvent(activity.TeamID(cb.TeamID), cb.EventID, j.received)
+		if err != nil {
+			a.log.Error("event log failed; processing anyway", "event_id", cb.EventID, "err", err)
+		} else if !first {
+			a.stats.Duplicates.Add(1)
+			a.log.Debug("duplicate event skipped", "event_id", cb.EventID)
+			return
+		}
+	}
+	tr, err := translate(cb, a.self)
+	if err != nil {
+		a.stats.Malformed.Add(1)
+		a.log.Warn("event skipped", "event_id", cb.EventID, "envelope_id", j.envelopeID, "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.HandleTimeout)
+	defer cancel()
+	switch tr.kind {
+	case kindSkip:
+		a.stats.Skipped.Add(1)
+		a.log.Debug("event not counted", "event_id", cb.EventID, "type", tr.eventType, "subtype", tr.subtype, "reason", tr.skipReason)
+	case kindMessage:
+		a.stats.Observations.Add(1)
+		o := tr.observation
+		a.log.Debug("message observed", "event_id", cb.EventID, "channel", o.Channel, "kind", o.Kind.String(), "user", o.User, "ts", o.TS, "thread_ts", o.ThreadTS, "mentions", len(o.Mentions), "bot", o.IsBot)
+		if a.opts.Sink != nil {
+			if err := a.opts.Sink.Observe(ctx, o); err != nil {
+				a.stats.CoreErrors.Add(1)
+				a.log.Error("core failed on message", "event_id", cb.EventID, "channel", o.Channel, "ts", o.TS, "err", err)
+			}
+		}
+	case kindReaction:
+		a.stats.Reactions.Add(1)
+		r := tr.reaction
+		a.log.Debug("reaction observed", "event_id", cb.EventID, "channel", r.Channel, "user", r.User, "item_ts", r.ItemTS, "removed", r.Removed)
+		if a.opts.Sink != nil {
+			if err := a.opts.Sink.React(ctx, r); err != nil {
+				a.stats.CoreErrors.Add(1)
+				a.log.Error("core failed on reaction", "event_id", cb.EventID, "err", err)
+			}
+		}
+	}
+}
