@@ -13,8 +13,8 @@ import (
 // Backup writes a consistent copy of the database to w and returns the
 // number of bytes written. It runs in a read transaction, so the bot keeps
 // working meanwhile; the copy is the state as of the transaction's start.
-// Event IDs still waiting to be flushed are not in it (they matter only for
-// ten minutes).
+// Event IDs and observations still waiting to be written are not in it;
+// call Flush first to include them.
 func (db *DB) Backup(w io.Writer) (int64, error) {
 	var n int64
 	err := db.bolt.View(func(tx *bbolt.Tx) error {

@@ -125,8 +125,8 @@ func (db *DB) MarkEvent(team activity.TeamID, eventID string, now time.Time) (fi
 	return true, nil
 }
 
-// Flush writes every event ID marked so far and returns once they are
-// committed.
+// Flush writes every event ID marked and every observation recorded so far
+// and returns once they are committed.
 func (db *DB) Flush() error {
 	db.mu.Lock()
 	closed := db.closed
@@ -235,46 +235,93 @@ func (db *DB) flushLoop() {
 	}
 }
 
-// flush writes everything pending in one transaction. On failure the
-// records go back to the front of pending, to be retried.
-func (db *DB) flush() error {
+// flush writes everything pending (event IDs and observations) in one
+// transaction. On failure the records go back to the front of pending, to be
+// retried.
+func (db *DB) flush() error { return db.updateWithPending(nil) }
+
+// updateWithPending runs one write transaction that first writes everything
+// pending and then runs fn (when not nil), so that fn sees, and may change
+// or delete, every record handed to MarkEvent or RecordObservation before
+// the call. If the transaction fails, the pending records go back to the
+// front of pending, to be retried. Errors from writing pending records are
+// wrapped with their counts; fn's errors are returned as they are.
+func (db *DB) updateWithPending(fn func(tx *bbolt.Tx) error) error {
 	db.flushMu.Lock()
 	defer db.flushMu.Unlock()
 
 	db.mu.Lock()
-	batch := db.pending
-	if len(batch) == 0 {
+	events, obs := db.pending, db.pendingObs
+	if len(events) == 0 && len(obs) == 0 && fn == nil {
 		db.mu.Unlock()
 		return nil
 	}
 	db.pending, db.spare = db.spare[:0], nil
+	db.pendingObs, db.spareObs = db.spareObs[:0], nil
+	// Readers still see the observations while they are being written.
+	db.inflightObs = obs
 	db.mu.Unlock()
 
+	var pendingErr error
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
-		return writeEvents(tx, batch)
+		if err := writeEvents(tx, events); err != nil {
+			pendingErr = fmt.Errorf("write %d event ids: %w", len(events), err)
+			return pendingErr
+		}
+		if err := writeObservations(tx, obs); err != nil {
+			pendingErr = fmt.Errorf("write %d observations: %w", len(obs), err)
+			return pendingErr
+		}
+		if fn != nil {
+			return fn(tx)
+		}
+		return nil
 	})
 	if err != nil {
-		db.requeue(batch)
-		return fmt.Errorf("write %d event ids: %w", len(batch), err)
+		db.requeue(events, obs)
+		if pendingErr == nil && fn == nil {
+			// The commit itself failed.
+			err = fmt.Errorf("write %d event ids and %d observations: %w", len(events), len(obs), err)
+		}
+		return err
 	}
-	clear(batch) // drop references to the strings
 	db.mu.Lock()
-	db.spare = batch[:0]
+	db.inflightObs = nil // readers may look at obs until here
+	clear(events)        // drop references to the strings
+	clear(obs)
+	db.spare = events[:0]
+	db.spareObs = obs[:0]
 	db.mu.Unlock()
 	return nil
 }
 
-// requeue puts a batch that failed to write back in front of pending,
-// keeping at most maxPending records (dropping the oldest).
-func (db *DB) requeue(batch []eventRecord) {
+// requeue puts batches that failed to write back in front of pending,
+// keeping at most maxPending event IDs and maxPendingObs observations
+// (dropping the oldest).
+func (db *DB) requeue(events []eventRecord, obs []obsRecord) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	merged := append(batch, db.pending...)
-	if over := len(merged) - db.cfg.maxPending; over > 0 {
-		db.log.Error("store: dropping event ids that could not be written", "count", over)
-		merged = slices.Clone(merged[over:])
+	var droppedEvents, droppedObs int
+	db.pending, droppedEvents = requeueFront(events, db.pending, db.cfg.maxPending)
+	db.pendingObs, droppedObs = requeueFront(obs, db.pendingObs, db.cfg.maxPendingObs)
+	db.inflightObs = nil
+	if droppedEvents > 0 {
+		db.log.Error("store: dropping event ids that could not be written", "count", droppedEvents)
 	}
-	db.pending = merged
+	if droppedObs > 0 {
+		db.log.Error("store: dropping observations that could not be written", "count", droppedObs)
+	}
+}
+
+// requeueFront returns batch followed by pending, without its oldest
+// records beyond max, and how many it dropped.
+func requeueFront[T any](batch, pending []T, max int) ([]T, int) {
+	merged := append(batch, pending...)
+	over := len(merged) - max
+	if over <= 0 {
+		return merged, 0
+	}
+	return slices.Clone(merged[over:]), over
 }
 
 // writeEvents puts records into their teams' events buckets.

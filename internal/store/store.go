@@ -8,11 +8,27 @@
 //
 // so one file can hold several workspaces. Within a team bucket:
 //
-//	events        recently seen Slack event IDs, key = at (8-byte big-endian
-//	              unix nanos) ‖ event ID, empty value
+//	events          recently seen Slack event IDs, key = at (8-byte big-endian
+//	                unix nanos) ‖ event ID, empty value
+//	managers        opted-in managers, key = manager's user ID, value = JSON
+//	                managerRecord (people.go)
+//	managers_of     index of team lists, key = member ID ‖ 0x00 ‖ manager ID,
+//	                empty value; kept in step with managers in the same
+//	                transaction
+//	people          people's own settings, key = user ID, value = JSON
+//	                personRecord; absent when a person has none
+//	workspace       key "settings", value = JSON workspaceRecord
+//	observations    message metadata, key = at (8-byte big-endian unix nanos
+//	                of the message ts) ‖ channel ID ‖ 0x00 ‖ ts, value = the
+//	                binary encoding in observations.go (leading version byte)
+//	obs_by_channel  index of observations, key = channel ID ‖ 0x00 ‖ at ‖ ts,
+//	                empty value; kept in step with observations
 //
 // Times in keys are big-endian unix nanoseconds so that a cursor walks them
-// in time order and purges are range scans.
+// in time order and purges are range scans. Slack IDs never contain a 0x00
+// byte, so it separates the parts of a key unambiguously; the store refuses
+// IDs that contain one. These buckets are created when first written, so
+// adding them needed no schema migration.
 //
 // Opening a file created by an older trustnudge migrates it in one write
 // transaction; opening one written by a newer trustnudge is refused with
@@ -35,6 +51,7 @@ import (
 
 	"github.com/trustnudge/trustnudge/internal/activity"
 	"github.com/trustnudge/trustnudge/internal/clock"
+	"github.com/trustnudge/trustnudge/internal/people"
 )
 
 // SchemaVersion is the schema version this binary writes. Opening an older
@@ -49,8 +66,10 @@ const fileMode fs.FileMode = 0o600
 const DefaultTimeout = time.Second
 
 var (
-	// ErrNotFound is returned (wrapped) when a record does not exist.
-	ErrNotFound = errors.New("not found")
+	// ErrNotFound is returned (wrapped) when a record does not exist. It is
+	// the domain's people.ErrNotFound, so the core can check for it without
+	// knowing about the store.
+	ErrNotFound = people.ErrNotFound
 
 	// ErrInUse is returned (wrapped) by Open when another process holds the
 	// database's file lock.
@@ -110,16 +129,18 @@ type Options struct {
 
 // config holds what tests in this package may change.
 type config struct {
-	migrations []migration
-	maxRecent  int // bound on remembered event IDs in memory
-	maxPending int // bound on event IDs waiting to be written
+	migrations    []migration
+	maxRecent     int // bound on remembered event IDs in memory
+	maxPending    int // bound on event IDs waiting to be written
+	maxPendingObs int // bound on observations waiting to be written
 }
 
 func defaultConfig() config {
 	return config{
-		migrations: migrations,
-		maxRecent:  defaultMaxRecent,
-		maxPending: defaultMaxPending,
+		migrations:    migrations,
+		maxRecent:     defaultMaxRecent,
+		maxPending:    defaultMaxPending,
+		maxPendingObs: defaultMaxPendingObs,
 	}
 }
 
@@ -131,14 +152,18 @@ type DB struct {
 	log   *slog.Logger
 	cfg   config
 
-	// Event dedupe (events.go).
-	mu      sync.Mutex // guards recent, pending, spare, closed
-	recent  recentSet  // event IDs seen within EventWindow
-	pending []eventRecord
-	spare   []eventRecord // reused backing array for pending
-	closed  bool
+	// Event dedupe (events.go) and observations waiting to be written
+	// (observations.go).
+	mu          sync.Mutex // guards recent, pending, spare, *Obs, closed
+	recent      recentSet  // event IDs seen within EventWindow
+	pending     []eventRecord
+	spare       []eventRecord // reused backing array for pending
+	pendingObs  []obsRecord
+	spareObs    []obsRecord // reused backing array for pendingObs
+	inflightObs []obsRecord // taken from pendingObs by a write not yet committed
+	closed      bool
 
-	flushMu sync.Mutex    // serialises flushes
+	flushMu sync.Mutex    // serialises writes of pending records
 	kick    chan struct{} // wakes the flusher; buffered 1
 	stop    chan struct{} // closed by Close
 	done    chan struct{} // closed when the flusher has returned
@@ -186,6 +211,10 @@ func openWith(path string, opts Options, cfg config) (*DB, error) {
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
+	if cfg.maxPendingObs <= 0 {
+		cfg.maxPendingObs = defaultMaxPendingObs
+	}
+	db.cfg = cfg
 	db.recent.init(cfg.maxRecent)
 	if err := db.init(); err != nil {
 		_ = bdb.Close()
@@ -225,7 +254,7 @@ func tightenMode(path string) error {
 	return nil
 }
 
-// Close writes out remembered event IDs that are still pending, stops the
+// Close writes out event IDs and observations that are still pending, stops the
 // background flusher and closes the file. Calling it again returns the first
 // call's result.
 func (db *DB) Close() error {
@@ -294,9 +323,11 @@ func (db *DB) CreatedAt() (time.Time, error) {
 	return t, nil
 }
 
-// Check runs bbolt's consistency check and returns the first problem found,
-// or nil. Keys are shown readably and values only by length, so a report can
-// be logged without leaking stored data.
+// Check runs bbolt's consistency check, then checks that the store's indexes
+// (managers_of, obs_by_channel) match the records they index and that every
+// record decodes, and returns the first problem found, or nil. Keys are shown
+// readably and values only by length, so a report can be logged without
+// leaking stored data.
 //
 // It runs in a write transaction that it rolls back: bbolt's check reads the
 // freelist, which a concurrent writer changes, so in a read transaction it is
@@ -316,6 +347,19 @@ func (db *DB) Check() error {
 	}
 	if first != nil {
 		return fmt.Errorf("store: check: %w", first)
+	}
+	// The store's own invariants: every index matches what it indexes.
+	err = forEachTeam(tx, func(team activity.TeamID, tb *bbolt.Bucket) error {
+		if err := checkManagersIndex(tb, team); err != nil {
+			return fmt.Errorf("team %s: %w", team, err)
+		}
+		if err := checkObservationsIndex(tb, team); err != nil {
+			return fmt.Errorf("team %s: %w", team, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: check: %w", err)
 	}
 	return nil
 }
