@@ -19,6 +19,7 @@ import (
 	"github.com/trustnudge/trustnudge/internal/clock"
 	"github.com/trustnudge/trustnudge/internal/config"
 	"github.com/trustnudge/trustnudge/internal/demo"
+	"github.com/trustnudge/trustnudge/internal/engine"
 	"github.com/trustnudge/trustnudge/internal/ops"
 	"github.com/trustnudge/trustnudge/internal/schedule"
 	"github.com/trustnudge/trustnudge/internal/slackapp"
@@ -136,12 +137,39 @@ func runBot(ctx context.Context, stderr io.Writer) error {
 		Logger:   log,
 		Clock:    clock.Real{},
 	})
+	started := time.Now()
+	eng := engine.New(engine.Options{
+		Store:        db,
+		Directory:    app.Directory(),
+		Clock:        clock.Real{},
+		Log:          log,
+		DefaultHours: cfg.DefaultHours.Hours,
+		DefaultTZ:    cfg.DefaultTZ.Loc(),
+		Admins:       cfg.Admins,
+		Retention:    cfg.Retention,
+		Health: func() engine.Health {
+			return engine.Health{Version: versionString(), Started: started, Connected: app.Connected()}
+		},
+	})
+	app.SetCore(eng)
+
 	sched := schedule.New(time.UTC, log)
-	if err := sched.Add(schedule.Job{Name: "purge-event-ids", Spec: "@every 5m", Run: func(context.Context) error {
-		_, err := db.PurgeEvents(time.Now().Add(-store.EventWindow))
-		return err
-	}}); err != nil {
-		return err
+	for _, j := range []schedule.Job{
+		{Name: "purge-event-ids", Spec: "@every 5m", Run: func(context.Context) error {
+			_, err := db.PurgeEvents(time.Now().Add(-store.EventWindow))
+			return err
+		}},
+		{Name: "retention", Spec: "17 3 * * *", Run: func(context.Context) error {
+			n, err := db.PurgeObservations(time.Now().Add(-cfg.Retention))
+			if err == nil && n > 0 {
+				log.Info("retention: deleted old message metadata", "records", n)
+			}
+			return err
+		}},
+	} {
+		if err := sched.Add(j); err != nil {
+			return err
+		}
 	}
 	return serve(ctx, log, cfg.HTTPAddr, cfg.BotToken.Reveal(), db, app, sched)
 }

@@ -83,3 +83,64 @@ func TestBinary_SIGTERMFinishesInFlightWorkAndExitsZero(t *testing.T) {
 		})
 	}
 }
+
+// startBinary runs the built binary against fake and waits until it is
+// connected.
+func startBinary(t *testing.T, bin string, fake *slackfake.Server, db string) (*exec.Cmd, *logBuffer) {
+	t.Helper()
+	logs := newLogBuffer()
+	cmd := exec.Command(bin, "run")
+	cmd.Env = append(os.Environ(),
+		"SLACK_APP_TOKEN="+fake.Options().AppToken,
+		"SLACK_BOT_TOKEN="+fake.Options().BotToken,
+		"TRUSTNUDGE_SLACK_API_URL="+fake.APIURL(),
+		"TRUSTNUDGE_DB="+db,
+		"TRUSTNUDGE_HTTP_ADDR=",
+		"TRUSTNUDGE_LOG_LEVEL=debug",
+	)
+	cmd.Stderr = logs
+	opened := fake.ConnectionsOpened()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for fake.ConnectionsOpened() <= opened || fake.Connections() == 0 {
+		if err := fake.WaitConnections(ctx, 1); err != nil {
+			t.Fatalf("binary did not connect: %v\n%s", err, logs.String())
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("binary did not connect\n%s", logs.String())
+		}
+		if fake.ConnectionsOpened() <= opened {
+			// An old socket still counts; wait for this process's own.
+			waitCtx, c := context.WithTimeout(ctx, 50*time.Millisecond)
+			<-waitCtx.Done()
+			c()
+		}
+	}
+	return cmd, logs
+}
+
+func TestBinary_SettingsSurviveSIGKILL(t *testing.T) {
+	bin := buildBinary(t)
+	fake := newFake(t, slackfake.Options{})
+	db := tempDB(t)
+	cmd, _ := startBinary(t, bin, fake, db)
+	say(t, fake, "U1MGR", "optin")
+	say(t, fake, "U1MGR", "team <@U2ALEX> <@U3SAM>")
+	say(t, fake, "U1MGR", "hours Mon-Fri 08:00-16:00")
+	say(t, fake, "U1MGR", "snooze 2d on-call")
+	say(t, fake, "U2ALEX", "exclude-me")
+	// Every reply above was acked to the person: it must survive a crash.
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	fake.DropConnections()
+
+	startBinary(t, bin, fake, db)
+	expectReply(t, fake, "U1MGR", "status", "<@U2ALEX>, <@U3SAM>", "Mon-Fri 08:00-16:00", "snoozed until", "(on-call)")
+	expectReply(t, fake, "U2ALEX", "status", "left out of all counting")
+}

@@ -15,8 +15,12 @@ import (
 	"reflect"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/workhours"
 )
 
 // Prefix is the prefix of every trustnudge variable except the Slack tokens.
@@ -41,6 +45,11 @@ type Settings struct {
 	HTTPAddr    string    `envconfig:"HTTP_ADDR" default:"127.0.0.1:8089" desc:"address for /healthz, /readyz and /metrics; empty turns the server off"`
 	LogLevel    LogLevel  `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	LogFormat   LogFormat `envconfig:"LOG_FORMAT" default:"text" desc:"text or json"`
+
+	DefaultHours Hours         `envconfig:"DEFAULT_HOURS" default:"Mon-Fri 09:00-18:00" desc:"working hours for people who set none, in each person's Slack time zone"`
+	DefaultTZ    Zone          `envconfig:"DEFAULT_TZ" default:"UTC" desc:"time zone for people whose Slack profile has none (IANA name, e.g. Europe/Berlin)"`
+	Admins       UserIDs       `envconfig:"ADMINS" desc:"comma-separated Slack user IDs who may use /trustnudge admin, besides workspace owners and admins"`
+	Retention    time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long raw per-message metadata is kept (Go duration, at least 24h)"`
 }
 
 // Error is a configuration problem in one variable.
@@ -121,6 +130,9 @@ func (s Settings) Validate() error {
 	u, err := url.Parse(s.SlackAPIURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return &Error{Var: Prefix + "_SLACK_API_URL", Msg: fmt.Sprintf("%q is not an http(s) URL; leave it unset for https://slack.com/api/", s.SlackAPIURL)}
+	}
+	if s.Retention < 24*time.Hour {
+		return &Error{Var: Prefix + "_RETENTION", Msg: fmt.Sprintf("%s is too short; keep at least 24h (the default is 720h, 30 days)", s.Retention)}
 	}
 	if s.HTTPAddr != "" {
 		host, port, err := net.SplitHostPort(s.HTTPAddr)
@@ -307,4 +319,94 @@ func vars(c Config) []varDoc {
 	add("", c.Slack)
 	add(Prefix, c.Settings)
 	return out
+}
+
+// Hours is a working-hours spec, checked when loaded.
+type Hours struct{ workhours.Hours }
+
+// Decode implements envconfig.Decoder.
+func (h *Hours) Decode(s string) error {
+	parsed, err := workhours.Parse(s)
+	if err != nil {
+		return hint(fmt.Sprintf("%v; use a spec like %q", err, workhours.Default))
+	}
+	h.Hours = parsed
+	return nil
+}
+
+func (h Hours) String() string { return h.Hours.String() }
+
+// Zone is an IANA time zone.
+type Zone struct{ *time.Location }
+
+// Decode implements envconfig.Decoder.
+func (z *Zone) Decode(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		s = "UTC"
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil || s == "Local" {
+		return hint(fmt.Sprintf("unknown time zone %q; use an IANA name such as Europe/Berlin or UTC", s))
+	}
+	z.Location = loc
+	return nil
+}
+
+// Loc returns the zone, UTC when unset.
+func (z Zone) Loc() *time.Location {
+	if z.Location == nil {
+		return time.UTC
+	}
+	return z.Location
+}
+
+func (z Zone) String() string { return z.Loc().String() }
+
+// UserIDs is a comma-separated list of Slack user IDs.
+type UserIDs []activity.UserID
+
+// Decode implements envconfig.Decoder.
+func (u *UserIDs) Decode(s string) error {
+	var out UserIDs
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !validUserID(f) {
+			return hint(fmt.Sprintf("%q is not a Slack user ID; list IDs like U012ABCDEF, separated by commas (find one under a profile's ⋮ → Copy member ID)", truncate(f, 40)))
+		}
+		out = append(out, activity.UserID(f))
+	}
+	*u = out
+	return nil
+}
+
+func (u UserIDs) String() string {
+	parts := make([]string, len(u))
+	for i, id := range u {
+		parts[i] = string(id)
+	}
+	return strings.Join(parts, ",")
+}
+
+func validUserID(s string) bool {
+	if len(s) < 3 || len(s) > 32 || (s[0] != 'U' && s[0] != 'W') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -22,6 +23,7 @@ func setenv(t *testing.T, overrides map[string]string) {
 		"SLACK_APP_TOKEN": goodApp, "SLACK_BOT_TOKEN": goodBot,
 		"TRUSTNUDGE_DB": "", "TRUSTNUDGE_SLACK_API_URL": "", "TRUSTNUDGE_HTTP_ADDR": "",
 		"TRUSTNUDGE_LOG_LEVEL": "", "TRUSTNUDGE_LOG_FORMAT": "",
+		"TRUSTNUDGE_DEFAULT_HOURS": "", "TRUSTNUDGE_DEFAULT_TZ": "", "TRUSTNUDGE_ADMINS": "", "TRUSTNUDGE_RETENTION": "",
 	}
 	for k, v := range overrides {
 		base[k] = v
@@ -45,6 +47,9 @@ func TestLoad_Defaults(t *testing.T) {
 	if c.DB != "trustnudge.db" || c.SlackAPIURL != "https://slack.com/api/" || c.HTTPAddr != "127.0.0.1:8089" ||
 		c.LogLevel.Level() != slog.LevelInfo || c.LogFormat != "text" {
 		t.Errorf("defaults = %+v", c.Settings)
+	}
+	if c.DefaultHours.String() != "Mon-Fri 09:00-18:00" || c.DefaultTZ.Loc() != time.UTC || len(c.Admins) != 0 || c.Retention != 720*time.Hour {
+		t.Errorf("defaults = hours %q tz %v admins %v retention %v", c.DefaultHours, c.DefaultTZ, c.Admins, c.Retention)
 	}
 	if c.AppToken.Reveal() != goodApp || c.BotToken.Reveal() != goodBot {
 		t.Errorf("tokens not loaded")
@@ -82,6 +87,11 @@ func TestLoad_BadInputNamesVariableAndFix(t *testing.T) {
 		{"addr bad port", map[string]string{"TRUSTNUDGE_HTTP_ADDR": "127.0.0.1:http-ish"}, "TRUSTNUDGE_HTTP_ADDR", "no valid port"},
 		{"api url", map[string]string{"TRUSTNUDGE_SLACK_API_URL": "slack.com/api"}, "TRUSTNUDGE_SLACK_API_URL", "is not an http(s) URL"},
 		{"db blank", map[string]string{"TRUSTNUDGE_DB": "  "}, "TRUSTNUDGE_DB", "is empty"},
+		{"default hours", map[string]string{"TRUSTNUDGE_DEFAULT_HOURS": "Mon-Fri 25:00-18:00"}, "TRUSTNUDGE_DEFAULT_HOURS", `"25:00": hour must be 00-23; use a spec like "Mon-Fri 09:00-18:00"`},
+		{"default tz", map[string]string{"TRUSTNUDGE_DEFAULT_TZ": "Mars/Base"}, "TRUSTNUDGE_DEFAULT_TZ", `unknown time zone "Mars/Base"`},
+		{"admins", map[string]string{"TRUSTNUDGE_ADMINS": "U123ABC, bob"}, "TRUSTNUDGE_ADMINS", `"bob" is not a Slack user ID`},
+		{"retention short", map[string]string{"TRUSTNUDGE_RETENTION": "1h"}, "TRUSTNUDGE_RETENTION", "too short"},
+		{"retention junk", map[string]string{"TRUSTNUDGE_RETENTION": "a month"}, "TRUSTNUDGE_RETENTION", "cannot be parsed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,6 +144,17 @@ func TestHelp_ListsEveryVariable(t *testing.T) {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("help config lacks %q:\n%s", want, buf.String())
 		}
+	}
+}
+
+func TestLoad_AdminsAndZone(t *testing.T) {
+	setenv(t, map[string]string{"TRUSTNUDGE_ADMINS": " U1ADMIN ,W2ADMIN,", "TRUSTNUDGE_DEFAULT_TZ": "Asia/Kolkata", "TRUSTNUDGE_DEFAULT_HOURS": "Sun-Thu 08:00-17:00"})
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Admins.String() != "U1ADMIN,W2ADMIN" || c.DefaultTZ.String() != "Asia/Kolkata" || c.DefaultHours.String() != "Sun-Thu 08:00-17:00" {
+		t.Errorf("got admins %q tz %q hours %q", c.Admins, c.DefaultTZ, c.DefaultHours)
 	}
 }
 

@@ -5,6 +5,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/trustnudge/trustnudge/internal/activity"
 	"github.com/trustnudge/trustnudge/internal/clock"
+	"github.com/trustnudge/trustnudge/internal/engine"
 	"github.com/trustnudge/trustnudge/internal/slackapp"
 	"github.com/trustnudge/trustnudge/internal/slackfake"
 	"github.com/trustnudge/trustnudge/internal/store"
@@ -130,6 +132,9 @@ func Run(ctx context.Context, opts Options) error {
 		Logger:   opts.Log,
 		Clock:    clk,
 	})
+	eng := engine.New(engine.Options{Store: db, Directory: app.Directory(), Clock: clk, Log: opts.Log})
+	app.SetCore(eng)
+	printer.next = eng
 
 	fmt.Fprintf(out, "trustnudge %s demo: the real bot against a built-in Slack emulator.\n", opts.Version)
 	fmt.Fprintf(out, "Workspace %q, channel #%s: Maya manages Alex (Berlin), Sam (New York) and Priya (Kolkata).\n", fake.Options().TeamDomain, channelName)
@@ -152,6 +157,21 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("demo: bot did not connect: %w", err)
 	}
 	fmt.Fprintln(out, "Connected over Socket Mode.")
+	fmt.Fprintln(out, "\n── Monday 16 November, 08:00: Maya sets trustnudge up ──")
+	for _, c := range []struct {
+		who  person
+		text string
+	}{
+		{maya, "optin"},
+		{maya, "team <@" + alex.id + "|alex> <@" + sam.id + "|sam> <@" + priya.id + "|priya>"},
+		{sam, "hours Mon-Fri 08:00-16:30"},
+	} {
+		if err := printer.command(ctx, fake, c.who, c.text, opts.StepTimeout); err != nil {
+			stopApp()
+			<-appErr
+			return err
+		}
+	}
 
 	labels := map[string]posted{}
 	day := ""
@@ -249,13 +269,55 @@ func play(ctx context.Context, fake *slackfake.Server, p *printer, s step, label
 	return p.waitFor(ctx, activity.TS(ts))
 }
 
-// printer is the demo's core: it prints each observation as a line.
+// printer prints each observation as a line and hands it on to the engine.
 type printer struct {
 	out   io.Writer
 	loc   *time.Location
 	names map[activity.UserID]string
 	mu    sync.Mutex
 	seen  chan activity.TS
+	next  slackapp.Sink
+}
+
+// command types a /trustnudge command as who and prints the private reply.
+func (p *printer) command(ctx context.Context, fake *slackfake.Server, who person, text string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	fmt.Fprintf(p.out, "  %s types: /trustnudge %s\n", who.name, p.plain(text))
+	env := fake.SendSlashCommand(who.id, channelWeb, "/trustnudge", text)
+	ack, err := fake.WaitAck(ctx, env)
+	if err != nil {
+		return fmt.Errorf("demo: /trustnudge %s: %w", text, err)
+	}
+	var reply struct {
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(ack.Payload, &reply); err != nil || reply.Text == "" {
+		return fmt.Errorf("demo: /trustnudge %s: no reply in the ack", text)
+	}
+	fmt.Fprintf(p.out, "    trustnudge (only %s sees this): %s\n", strings.Fields(who.name)[0], p.plain(reply.Text))
+	return nil
+}
+
+// plain renders Slack markup for the terminal: mentions as names.
+func (p *printer) plain(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "<@")
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		end := strings.IndexByte(s[i:], '>')
+		if end < 0 {
+			b.WriteString(s)
+			break
+		}
+		id, _, _ := strings.Cut(s[i+2:i+end], "|")
+		b.WriteString(s[:i] + "@" + strings.Fields(p.name(activity.UserID(id)))[0])
+		s = s[i+end+1:]
+	}
+	return strings.NewReplacer("*", "", "`", "").Replace(b.String())
 }
 
 func (p *printer) name(id activity.UserID) string {
@@ -265,7 +327,7 @@ func (p *printer) name(id activity.UserID) string {
 	return string(id)
 }
 
-func (p *printer) Observe(_ context.Context, o activity.Observation) error {
+func (p *printer) Observe(ctx context.Context, o activity.Observation) error {
 	if o.IsBot {
 		return nil // bots are not people; the story notes them separately
 	}
@@ -287,17 +349,25 @@ func (p *printer) Observe(_ context.Context, o activity.Observation) error {
 	p.mu.Lock()
 	fmt.Fprintln(p.out, line)
 	p.mu.Unlock()
+	var err error
+	if p.next != nil {
+		err = p.next.Observe(ctx, o)
+	}
 	p.seen <- o.TS
-	return nil
+	return err
 }
 
-func (p *printer) React(_ context.Context, r activity.Reaction) error {
+func (p *printer) React(ctx context.Context, r activity.Reaction) error {
 	p.mu.Lock()
 	fmt.Fprintf(p.out, "  %s  #%s  %-15s reacted to %s's message (which emoji is not kept)\n",
 		r.At.In(p.loc).Format("Mon 15:04"), channelName, p.name(r.User), p.name(r.ItemBy))
 	p.mu.Unlock()
+	var err error
+	if p.next != nil {
+		err = p.next.React(ctx, r)
+	}
 	p.seen <- r.ItemTS
-	return nil
+	return err
 }
 
 func (p *printer) waitFor(ctx context.Context, ts activity.TS) error {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/trustnudge/trustnudge/internal/activity"
 	"github.com/trustnudge/trustnudge/internal/clock"
+	"github.com/trustnudge/trustnudge/internal/engine"
 )
 
 // Sink is the core's entry point for what the adapter observes.
@@ -62,6 +63,11 @@ type App struct {
 
 	connected atomic.Bool
 	stats     Stats
+	dir       *directory
+	core      *engine.Engine
+	// inflight tracks commands and interactions being answered, so a
+	// shutdown lets them finish.
+	inflight sync.WaitGroup
 }
 
 // Stats are counters about the adapter, safe to read while it runs.
@@ -92,11 +98,23 @@ func New(opts Options) *App {
 	if opts.HTTPClient != nil {
 		slackOpts = append(slackOpts, slack.OptionHTTPClient(opts.HTTPClient))
 	}
-	return &App{
+	a := &App{
 		opts:  opts,
 		api:   slack.New(opts.BotToken, slackOpts...),
 		log:   opts.Logger,
 		clock: opts.Clock,
+	}
+	a.dir = &directory{app: a, m: map[activity.UserID]cachedProfile{}}
+	return a
+}
+
+// SetCore connects the engine that answers commands, App Home and buttons,
+// and (unless Options.Sink is set) receives observations. Call it before
+// Run; the engine usually needs the app's Directory, hence two steps.
+func (a *App) SetCore(e *engine.Engine) {
+	a.core = e
+	if a.opts.Sink == nil {
+		a.opts.Sink = e
 	}
 }
 
@@ -152,6 +170,7 @@ func (a *App) Run(ctx context.Context) error {
 			a.connected.Store(false)
 			stopSocket()
 			<-sockErr
+			a.inflight.Wait()
 			return nil
 		case err := <-sockErr:
 			a.connected.Store(false)
@@ -224,13 +243,15 @@ func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketm
 	case socketmode.EventTypeSlashCommand:
 		a.stats.Envelopes.Add(1)
 		cmd, _ := evt.Data.(slack.SlashCommand)
-		a.ack(ctx, client, evt.Request.EnvelopeID, a.commandReply(cmd))
+		id := evt.Request.EnvelopeID
+		// Commands may call users.info and write to the database; run them
+		// beside the loop so events keep being acked meanwhile.
+		a.inflight.Go(func() { a.handleCommand(ctx, client, id, cmd) })
 	case socketmode.EventTypeInteractive:
 		a.stats.Envelopes.Add(1)
-		a.ack(ctx, client, evt.Request.EnvelopeID, nil)
-		if cb, ok := evt.Data.(slack.InteractionCallback); ok {
-			a.log.Debug("interaction ignored", "type", cb.Type, "user", cb.User.ID, "envelope_id", evt.Request.EnvelopeID)
-		}
+		cb, _ := evt.Data.(slack.InteractionCallback)
+		id := evt.Request.EnvelopeID
+		a.inflight.Go(func() { a.handleInteraction(ctx, client, id, cb) })
 	}
 }
 
@@ -269,6 +290,20 @@ func (a *App) processOne(j job) {
 			return
 		}
 	}
+	if homeEventType(cb) {
+		h, err := decodeHomeOpened(cb)
+		if err != nil {
+			a.stats.Malformed.Add(1)
+			a.log.Warn("event skipped", "event_id", cb.EventID, "err", err)
+			return
+		}
+		if h.Tab == "home" || h.Tab == "" {
+			ctx, cancel := context.WithTimeout(context.Background(), a.opts.HandleTimeout)
+			defer cancel()
+			a.publishHome(ctx, engine.Actor{Team: h.Team, User: h.User}, "")
+		}
+		return
+	}
 	tr, err := translate(cb, a.self)
 	if err != nil {
 		a.stats.Malformed.Add(1)
@@ -302,4 +337,12 @@ func (a *App) processOne(j job) {
 			}
 		}
 	}
+}
+
+// homeEventType reports whether cb carries an app_home_opened event.
+func homeEventType(cb callback) bool {
+	var head struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(cb.Event, &head) == nil && head.Type == "app_home_opened"
 }
