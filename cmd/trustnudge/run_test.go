@@ -28,6 +28,11 @@ func TestRun_CanaryTextNeverLeavesTheEdge(t *testing.T) {
 	db := tempDB(t)
 	b := startBot(t, fake, db)
 
+	// Opt in and name a team, so the messages below are recorded in the
+	// database and the check on its bytes means something.
+	say(t, fake, "U1MGR", "optin")
+	say(t, fake, "U1MGR", "team <@U2ALEX> <@U3SAM>")
+
 	canaries := []string{}
 	canary := func(where string) string {
 		c := fmt.Sprintf("CANARY%02d-%s-9f2e71", len(canaries), where)
@@ -36,6 +41,7 @@ func TestRun_CanaryTextNeverLeavesTheEdge(t *testing.T) {
 	}
 	ts1, _ := fake.UserPost("C1TEAM", "U1MGR", "top secret "+canary("text")+" <@U2ALEX>", "")
 	ts2, _ := fake.UserPost("C1TEAM", "U2ALEX", canary("reply"), ts1)
+	tsAsk, _ := fake.UserPost("C1TEAM", "U3SAM", "<@U1MGR> "+canary("question"), "")
 	now := func() string { return fmt.Sprintf("%d.%06d", time.Now().Unix(), time.Now().Nanosecond()/1000) }
 	tsFile := now()
 	fake.SendEvent(map[string]any{
@@ -63,9 +69,13 @@ func TestRun_CanaryTextNeverLeavesTheEdge(t *testing.T) {
 	if _, err := fake.WaitAck(ctx, cmdEnv); err != nil {
 		t.Fatal(err)
 	}
+	if st := say(t, fake, "U3SAM", "status"); strings.Contains(st, " 0 records") || !strings.Contains(st, "record") {
+		t.Fatalf("Sam's question was not recorded, so the database check proves nothing: %s", st)
+	}
 	if err := b.stop(t); err != nil {
 		t.Fatalf("run() = %v; want nil after shutdown", err)
 	}
+	_ = tsAsk
 
 	logs := b.logs.String()
 	// The test could fail: the messages were processed at debug level.
