@@ -125,8 +125,8 @@ func (db *DB) MarkEvent(team activity.TeamID, eventID string, now time.Time) (fi
 	return true, nil
 }
 
-// Flush writes every event ID marked and every observation recorded so far
-// and returns once they are committed.
+// Flush writes every event ID marked, every observation recorded and every
+// request put or resolved so far, and returns once they are committed.
 func (db *DB) Flush() error {
 	db.mu.Lock()
 	closed := db.closed
@@ -235,14 +235,15 @@ func (db *DB) flushLoop() {
 	}
 }
 
-// flush writes everything pending (event IDs and observations) in one
+// flush writes everything pending (event IDs, observations, request changes) in one
 // transaction. On failure the records go back to the front of pending, to be
 // retried.
 func (db *DB) flush() error { return db.updateWithPending(nil) }
 
 // updateWithPending runs one write transaction that first writes everything
 // pending and then runs fn (when not nil), so that fn sees, and may change
-// or delete, every record handed to MarkEvent or RecordObservation before
+// or delete, every record handed to MarkEvent, RecordObservation, PutRequest or
+// ResolveRequest before
 // the call. If the transaction fails, the pending records go back to the
 // front of pending, to be retried. Errors from writing pending records are
 // wrapped with their counts; fn's errors are returned as they are.
@@ -251,15 +252,18 @@ func (db *DB) updateWithPending(fn func(tx *bbolt.Tx) error) error {
 	defer db.flushMu.Unlock()
 
 	db.mu.Lock()
-	events, obs := db.pending, db.pendingObs
-	if len(events) == 0 && len(obs) == 0 && fn == nil {
+	events, obs, reqs := db.pending, db.pendingObs, db.pendingReq
+	if len(events) == 0 && len(obs) == 0 && len(reqs) == 0 && fn == nil {
 		db.mu.Unlock()
 		return nil
 	}
 	db.pending, db.spare = db.spare[:0], nil
 	db.pendingObs, db.spareObs = db.spareObs[:0], nil
-	// Readers still see the observations while they are being written.
+	db.pendingReq, db.spareReq = db.spareReq[:0], nil
+	// Readers still see the observations and request changes while they
+	// are being written.
 	db.inflightObs = obs
+	db.inflightReq = reqs
 	db.mu.Unlock()
 
 	var pendingErr error
@@ -272,39 +276,51 @@ func (db *DB) updateWithPending(fn func(tx *bbolt.Tx) error) error {
 			pendingErr = fmt.Errorf("write %d observations: %w", len(obs), err)
 			return pendingErr
 		}
+		if err := writeRequests(tx, reqs); err != nil {
+			pendingErr = fmt.Errorf("write %d request changes: %w", len(reqs), err)
+			return pendingErr
+		}
 		if fn != nil {
 			return fn(tx)
 		}
 		return nil
 	})
 	if err != nil {
-		db.requeue(events, obs)
+		db.requeue(events, obs, reqs)
 		if pendingErr == nil && fn == nil {
 			// The commit itself failed.
-			err = fmt.Errorf("write %d event ids and %d observations: %w", len(events), len(obs), err)
+			err = fmt.Errorf("write %d event ids, %d observations and %d request changes: %w", len(events), len(obs), len(reqs), err)
 		}
 		return err
 	}
 	db.mu.Lock()
-	db.inflightObs = nil // readers may look at obs until here
-	clear(events)        // drop references to the strings
+	db.inflightObs = nil // readers may look at obs and reqs until here
+	db.inflightReq = nil
+	clear(events) // drop references to the strings
 	clear(obs)
+	clear(reqs)
 	db.spare = events[:0]
 	db.spareObs = obs[:0]
+	db.spareReq = reqs[:0]
 	db.mu.Unlock()
 	return nil
 }
 
 // requeue puts batches that failed to write back in front of pending,
-// keeping at most maxPending event IDs and maxPendingObs observations
-// (dropping the oldest).
-func (db *DB) requeue(events []eventRecord, obs []obsRecord) {
+// keeping at most maxPending event IDs, maxPendingObs observations and
+// maxPendingReq request changes (dropping the oldest).
+func (db *DB) requeue(events []eventRecord, obs []obsRecord, reqs []reqOp) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	var droppedEvents, droppedObs int
+	var droppedEvents, droppedObs, droppedReqs int
 	db.pending, droppedEvents = requeueFront(events, db.pending, db.cfg.maxPending)
 	db.pendingObs, droppedObs = requeueFront(obs, db.pendingObs, db.cfg.maxPendingObs)
+	db.pendingReq, droppedReqs = requeueFront(reqs, db.pendingReq, db.cfg.maxPendingReq)
 	db.inflightObs = nil
+	db.inflightReq = nil
+	if droppedReqs > 0 {
+		db.log.Error("store: dropping request changes that could not be written", "count", droppedReqs)
+	}
 	if droppedEvents > 0 {
 		db.log.Error("store: dropping event ids that could not be written", "count", droppedEvents)
 	}

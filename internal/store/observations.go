@@ -209,8 +209,9 @@ func (db *DB) PruneObservations(team activity.TeamID, keep func(activity.Observa
 }
 
 // ForgetObservationsOf deletes team's observations posted by user and
-// removes user from the mentions and thread parent of the others. It
-// returns how many observations it deleted or rewrote.
+// removes user from the mentions and thread parent of the others, and
+// deletes the pending requests user asked (requests.go). It returns how many
+// observations and requests it deleted or rewrote.
 func (db *DB) ForgetObservationsOf(team activity.TeamID, user activity.UserID) (int, error) {
 	if err := errors.Join(checkID("team", string(team)), checkID("user", string(user))); err != nil {
 		return 0, fmt.Errorf("store: forget observations of %s: %w", user, err)
@@ -222,7 +223,11 @@ func (db *DB) ForgetObservationsOf(team activity.TeamID, user activity.UserID) (
 		if err != nil || tb == nil {
 			return err
 		}
-		n, err = forgetObservationsTx(tb, team, user)
+		if n, err = forgetObservationsTx(tb, team, user); err != nil {
+			return err
+		}
+		requests, err := forgetRequestsTx(tb, team, user, false)
+		n += requests
 		return err
 	})
 	if err != nil {

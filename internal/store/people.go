@@ -370,9 +370,11 @@ func (db *DB) Counts(team activity.TeamID) (Counts, error) {
 
 // ForgetUser deletes everything stored about id in team, in one
 // transaction: their manager record and team list, their place on other
-// managers' teams, their own settings, the observations they posted, and
-// their ID in the mentions and thread parents of other observations. It
-// says what it deleted.
+// managers' teams, their own settings, the observations they posted, their
+// ID in the mentions and thread parents of other observations, the pending
+// requests they asked or that wait for them, and the nudge records sent to
+// them. It says what it deleted; requests and nudge records are counted in
+// Forgotten.Observations.
 func (db *DB) ForgetUser(team activity.TeamID, id activity.UserID) (Forgotten, error) {
 	if err := errors.Join(checkID("team", string(team)), checkID("user", string(id))); err != nil {
 		return Forgotten{}, fmt.Errorf("store: forget user %s: %w", id, err)
@@ -416,8 +418,19 @@ func (db *DB) ForgetUser(team activity.TeamID, id activity.UserID) (Forgotten, e
 			}
 			f.Settings = true
 		}
-		f.Observations, err = forgetObservationsTx(tb, team, id)
-		return err
+		if f.Observations, err = forgetObservationsTx(tb, team, id); err != nil {
+			return err
+		}
+		requests, err := forgetRequestsTx(tb, team, id, true)
+		if err != nil {
+			return err
+		}
+		nudges, err := forgetNudgesTx(tb, team, id)
+		if err != nil {
+			return err
+		}
+		f.Observations += requests + nudges
+		return nil
 	})
 	if err != nil {
 		return Forgotten{}, fmt.Errorf("store: forget user %s: %w", id, err)

@@ -23,12 +23,30 @@
 //	                binary encoding in observations.go (leading version byte)
 //	obs_by_channel  index of observations, key = channel ID ‖ 0x00 ‖ at ‖ ts,
 //	                empty value; kept in step with observations
+//	requests        pending requests (a member's message waiting for their
+//	                manager), key = detect.Request.Key(), value = JSON
+//	                requestRecord (requests.go)
+//	req_by_manager  index of requests, key = manager ‖ 0x00 ‖ since ‖ Key()
+//	req_by_channel  index of requests, key = manager ‖ 0x00 ‖ channel ‖ 0x00 ‖
+//	                since ‖ Key()
+//	nudges          nudge records, key = nudge ID, value = JSON nudgeRecord
+//	                (nudges.go)
+//	nudge_by_manager
+//	                index of nudges, key = manager ‖ 0x00 ‖ created ‖ ID
+//	nudge_due       index of held nudges, key = due ‖ ID
+//	nudge_held      index of held nudges, key = manager ‖ 0x00 ‖ kind ‖ 0x00 ‖
+//	                created ‖ ID
+//	nudge_feedback  index of nudges with feedback, key = feedback ‖ 0x00 ‖ ID
 //
-// Times in keys are big-endian unix nanoseconds so that a cursor walks them
-// in time order and purges are range scans. Slack IDs never contain a 0x00
-// byte, so it separates the parts of a key unambiguously; the store refuses
-// IDs that contain one. These buckets are created when first written, so
-// adding them needed no schema migration.
+// Index buckets have empty values and are kept in step with what they index
+// in the same transaction; Check verifies every one of them.
+//
+// Times in keys (at, since, created, due) are 8-byte big-endian unix
+// nanoseconds, 0 for the zero time, so that a cursor walks them in time order
+// and purges are range scans. Slack IDs never contain a 0x00 byte, so it
+// separates the parts of a key unambiguously; the store refuses IDs that
+// contain one. These buckets are created when first written, so adding them
+// needed no schema migration.
 //
 // Opening a file created by an older trustnudge migrates it in one write
 // transaction; opening one written by a newer trustnudge is refused with
@@ -133,6 +151,7 @@ type config struct {
 	maxRecent     int // bound on remembered event IDs in memory
 	maxPending    int // bound on event IDs waiting to be written
 	maxPendingObs int // bound on observations waiting to be written
+	maxPendingReq int // bound on request changes waiting to be written
 }
 
 func defaultConfig() config {
@@ -141,6 +160,7 @@ func defaultConfig() config {
 		maxRecent:     defaultMaxRecent,
 		maxPending:    defaultMaxPending,
 		maxPendingObs: defaultMaxPendingObs,
+		maxPendingReq: defaultMaxPendingReq,
 	}
 }
 
@@ -152,16 +172,21 @@ type DB struct {
 	log   *slog.Logger
 	cfg   config
 
-	// Event dedupe (events.go) and observations waiting to be written
-	// (observations.go).
-	mu          sync.Mutex // guards recent, pending, spare, *Obs, closed
+	// Event dedupe (events.go), and observations (observations.go) and
+	// request changes (requests.go) waiting to be written.
+	mu          sync.Mutex // guards recent, pending, spare, *Obs, *Req, closed
 	recent      recentSet  // event IDs seen within EventWindow
 	pending     []eventRecord
 	spare       []eventRecord // reused backing array for pending
 	pendingObs  []obsRecord
 	spareObs    []obsRecord // reused backing array for pendingObs
 	inflightObs []obsRecord // taken from pendingObs by a write not yet committed
+	pendingReq  []reqOp
+	spareReq    []reqOp // reused backing array for pendingReq
+	inflightReq []reqOp // taken from pendingReq by a write not yet committed
 	closed      bool
+
+	reqMu sync.Mutex // orders PutRequest and ResolveRequest; taken before mu
 
 	flushMu sync.Mutex    // serialises writes of pending records
 	kick    chan struct{} // wakes the flusher; buffered 1
@@ -214,6 +239,9 @@ func openWith(path string, opts Options, cfg config) (*DB, error) {
 	if cfg.maxPendingObs <= 0 {
 		cfg.maxPendingObs = defaultMaxPendingObs
 	}
+	if cfg.maxPendingReq <= 0 {
+		cfg.maxPendingReq = defaultMaxPendingReq
+	}
 	db.cfg = cfg
 	db.recent.init(cfg.maxRecent)
 	if err := db.init(); err != nil {
@@ -254,9 +282,9 @@ func tightenMode(path string) error {
 	return nil
 }
 
-// Close writes out event IDs and observations that are still pending, stops the
-// background flusher and closes the file. Calling it again returns the first
-// call's result.
+// Close writes out the event IDs, observations and request changes that are
+// still pending, stops the background flusher and closes the file. Calling it
+// again returns the first call's result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		db.mu.Lock()
@@ -324,8 +352,8 @@ func (db *DB) CreatedAt() (time.Time, error) {
 }
 
 // Check runs bbolt's consistency check, then checks that the store's indexes
-// (managers_of, obs_by_channel) match the records they index and that every
-// record decodes, and returns the first problem found, or nil. Keys are shown
+// (managers_of, obs_by_channel, req_by_*, nudge_*) match the records they
+// index and that every record decodes, and returns the first problem found, or nil. Keys are shown
 // readably and values only by length, so a report can be logged without
 // leaking stored data.
 //
@@ -354,6 +382,12 @@ func (db *DB) Check() error {
 			return fmt.Errorf("team %s: %w", team, err)
 		}
 		if err := checkObservationsIndex(tb, team); err != nil {
+			return fmt.Errorf("team %s: %w", team, err)
+		}
+		if err := checkRequests(tb, team); err != nil {
+			return fmt.Errorf("team %s: %w", team, err)
+		}
+		if err := checkNudges(tb, team); err != nil {
 			return fmt.Errorf("team %s: %w", team, err)
 		}
 		return nil
@@ -435,6 +469,13 @@ func putTime(b []byte, nanos int64) {
 		nanos = 0
 	}
 	binary.BigEndian.PutUint64(b, uint64(nanos))
+}
+
+// timeKey is encodeTime for times that may be zero: the zero time is 0.
+func timeKey(t time.Time) []byte {
+	b := make([]byte, 8)
+	putTime(b, timeToNanos(t))
+	return b
 }
 
 func decodeTime(b []byte) time.Time {
