@@ -87,8 +87,8 @@ func newFake(t *testing.T, opts slackfake.Options) *slackfake.Server {
 	return fake
 }
 
-// bot is one run of `trustnudge run` in this process.
-type bot struct {
+// runBot is one run of `trustnudge run` in this process.
+type runningBot struct {
 	logs   *logBuffer
 	cancel context.CancelFunc
 	done   chan error
@@ -107,7 +107,7 @@ func botEnv(t *testing.T, fake *slackfake.Server, db, httpAddr string) {
 
 // startBot runs the bot against fake with the database at db and waits
 // until it is connected.
-func startBot(t *testing.T, fake *slackfake.Server, db string) *bot {
+func startBot(t *testing.T, fake *slackfake.Server, db string) *runningBot {
 	t.Helper()
 	b := startBotNoWait(t, fake, db, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -118,18 +118,18 @@ func startBot(t *testing.T, fake *slackfake.Server, db string) *bot {
 	return b
 }
 
-func startBotNoWait(t *testing.T, fake *slackfake.Server, db, httpAddr string) *bot {
+func startBotNoWait(t *testing.T, fake *slackfake.Server, db, httpAddr string) *runningBot {
 	t.Helper()
 	botEnv(t, fake, db, httpAddr)
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &bot{logs: newLogBuffer(), cancel: cancel, done: make(chan error, 1)}
+	b := &runningBot{logs: newLogBuffer(), cancel: cancel, done: make(chan error, 1)}
 	go func() { b.done <- run(ctx, []string{"run"}, &bytes.Buffer{}, b.logs) }()
 	t.Cleanup(func() { b.stop(t) })
 	return b
 }
 
 // stop shuts the bot down as SIGTERM would and returns run's error.
-func (b *bot) stop(t *testing.T) error {
+func (b *runningBot) stop(t *testing.T) error {
 	t.Helper()
 	b.cancel()
 	select {

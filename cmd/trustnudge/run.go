@@ -20,7 +20,10 @@ import (
 	"github.com/trustnudge/trustnudge/internal/config"
 	"github.com/trustnudge/trustnudge/internal/demo"
 	"github.com/trustnudge/trustnudge/internal/engine"
+	"github.com/trustnudge/trustnudge/internal/nudge"
 	"github.com/trustnudge/trustnudge/internal/ops"
+	"github.com/trustnudge/trustnudge/internal/people"
+	"github.com/trustnudge/trustnudge/internal/policy"
 	"github.com/trustnudge/trustnudge/internal/schedule"
 	"github.com/trustnudge/trustnudge/internal/slackapp"
 	"github.com/trustnudge/trustnudge/internal/store"
@@ -34,7 +37,8 @@ private nudges in Slack. It reads message metadata only, never text.
 
 Usage:
   trustnudge [run]        run the bot over Socket Mode (needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN)
-  trustnudge demo         run the real bot against a built-in Slack emulator; no setup needed
+  trustnudge demo [--json]  run the real bot against a built-in Slack emulator; no setup needed
+                          (--json also prints each nudge's Block Kit JSON)
   trustnudge backup FILE  write a consistent copy of the database to FILE, also while the bot runs
   trustnudge version      print the version
   trustnudge help [config]  this text, or every environment variable with its default
@@ -100,6 +104,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 }
 
+// nudgeVariants lists the library's entry ids per kind, for rotation.
+func nudgeVariants(lib *nudge.Library) engine.Variants {
+	return func(kind string) []string {
+		var ids []string
+		for _, e := range lib.Variants(kind) {
+			ids = append(ids, e.ID)
+		}
+		return ids
+	}
+}
+
 func versionString() string {
 	if version != "" {
 		return version
@@ -118,30 +133,42 @@ func runBot(ctx context.Context, stderr io.Writer) error {
 	}
 	log := cfg.NewLogger(stderr)
 	log.Info("starting trustnudge", "version", versionString(), "db", cfg.DB, "http_addr", cfg.HTTPAddr, "slack_api", cfg.APIURL())
-
-	db, err := store.Open(cfg.DB, store.Options{Clock: clock.Real{}})
+	b, err := newBot(cfg, log, clock.Real{})
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := db.Close(); err != nil {
-			log.Error("closing database", "err", err)
-		}
-	}()
+	defer b.close()
+	return serve(ctx, log, cfg.HTTPAddr, cfg.BotToken.Reveal(), b.db, b.slack, b.sched)
+}
 
+// bot is the wired application: what `trustnudge run` serves. Tests build
+// it with a fake clock and drive the sweep themselves.
+type bot struct {
+	db     *store.DB
+	slack  *slackapp.App
+	engine *engine.Engine
+	sched  *schedule.Scheduler
+	log    *slog.Logger
+}
+
+func newBot(cfg config.Config, log *slog.Logger, clk clock.Clock) (*bot, error) {
+	db, err := store.Open(cfg.DB, store.Options{Clock: clk, Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	app := slackapp.New(slackapp.Options{
 		AppToken: cfg.AppToken.Reveal(),
 		BotToken: cfg.BotToken.Reveal(),
 		APIURL:   cfg.APIURL(),
 		Events:   db,
 		Logger:   log,
-		Clock:    clock.Real{},
+		Clock:    clk,
 	})
-	started := time.Now()
+	started := clk.Now()
 	eng := engine.New(engine.Options{
 		Store:        db,
 		Directory:    app.Directory(),
-		Clock:        clock.Real{},
+		Clock:        clk,
 		Log:          log,
 		DefaultHours: cfg.DefaultHours.Hours,
 		DefaultTZ:    cfg.DefaultTZ.Loc(),
@@ -150,28 +177,55 @@ func runBot(ctx context.Context, stderr io.Writer) error {
 		Health: func() engine.Health {
 			return engine.Health{Version: versionString(), Started: started, Connected: app.Connected()}
 		},
+		Policy: policy.Config{
+			Cooldown:  map[string]time.Duration{people.KindAfterHours: cfg.CooldownAfterHours, people.KindSlowReply: cfg.CooldownSlowReply},
+			WeeklyCap: cfg.WeeklyCap,
+		},
+		Deliverer: app,
+		Variants:  nudgeVariants(nudge.Default()),
 	})
 	app.SetCore(eng)
 
 	sched := schedule.New(time.UTC, log)
 	for _, j := range []schedule.Job{
 		{Name: "purge-event-ids", Spec: "@every 5m", Run: func(context.Context) error {
-			_, err := db.PurgeEvents(time.Now().Add(-store.EventWindow))
+			_, err := db.PurgeEvents(clk.Now().Add(-store.EventWindow))
 			return err
 		}},
+		{Name: "sweep-slow-replies", Spec: "@every " + cfg.SweepInterval.String(), Run: eng.Sweep},
 		{Name: "retention", Spec: "17 3 * * *", Run: func(context.Context) error {
-			n, err := db.PurgeObservations(time.Now().Add(-cfg.Retention))
-			if err == nil && n > 0 {
-				log.Info("retention: deleted old message metadata", "records", n)
-			}
-			return err
+			return retention(db, log, clk.Now(), cfg.Retention)
 		}},
 	} {
 		if err := sched.Add(j); err != nil {
-			return err
+			db.Close()
+			return nil, err
 		}
 	}
-	return serve(ctx, log, cfg.HTTPAddr, cfg.BotToken.Reveal(), db, app, sched)
+	return &bot{db: db, slack: app, engine: eng, sched: sched, log: log}, nil
+}
+
+func (b *bot) close() {
+	if err := b.db.Close(); err != nil {
+		b.log.Error("closing database", "err", err)
+	}
+}
+
+// aggregateRetention is how long nudge records (the basis of trends) are
+// kept: 26 weeks.
+const aggregateRetention = 26 * 7 * 24 * time.Hour
+
+// retention deletes what is older than the retention periods allow: raw
+// message metadata and stale requests after TRUSTNUDGE_RETENTION, nudge
+// records after 26 weeks.
+func retention(db *store.DB, log *slog.Logger, now time.Time, keep time.Duration) error {
+	obs, err1 := db.PurgeObservations(now.Add(-keep))
+	reqs, err2 := db.PurgeRequests(now.Add(-keep))
+	nudges, err3 := db.PurgeNudges(now.Add(-aggregateRetention))
+	if n := obs + reqs + nudges; n > 0 {
+		log.Info("retention: deleted old records", "observations", obs, "requests", reqs, "nudges", nudges)
+	}
+	return errors.Join(err1, err2, err3)
 }
 
 // serve runs the adapter and the ops server together until ctx ends or one
@@ -306,8 +360,14 @@ func sameFile(a, b string) (bool, error) {
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		return usageError{fmt.Sprintf("demo takes no arguments, got %q", args[0])}
+	jsonOut := false
+	for _, a := range args {
+		switch a {
+		case "--json", "-json":
+			jsonOut = true
+		default:
+			return usageError{fmt.Sprintf("demo takes only --json, got %q", a)}
+		}
 	}
 	settings, err := config.LoadSettings()
 	if err != nil {
@@ -317,5 +377,5 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if os.Getenv("TRUSTNUDGE_LOG_LEVEL") == "" {
 		settings.LogLevel = config.LogLevel(slog.LevelWarn)
 	}
-	return demo.Run(ctx, demo.Options{Out: stdout, Log: settings.NewLogger(stderr), Version: versionString()})
+	return demo.Run(ctx, demo.Options{Out: stdout, Log: settings.NewLogger(stderr), Version: versionString(), JSON: jsonOut})
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/trustnudge/trustnudge/internal/store"
 )
 
-func waitObserved(t *testing.T, b *bot, ts string) {
+func waitObserved(t *testing.T, b *runningBot, ts string) {
 	t.Helper()
 	b.logs.wait(t, " ts="+ts+" ", 1)
 }
@@ -357,7 +357,7 @@ func TestRun_UsageAndConfigErrors(t *testing.T) {
 		{[]string{"run"}, map[string]string{"SLACK_APP_TOKEN": "xoxb-1"}, 2, `SLACK_APP_TOKEN: must start with "xapp-"`},
 		{[]string{"run"}, map[string]string{"SLACK_APP_TOKEN": "xapp-1", "TRUSTNUDGE_LOG_LEVEL": "chatty"}, 2, "TRUSTNUDGE_LOG_LEVEL: unknown level"},
 		{[]string{"run"}, map[string]string{"SLACK_APP_TOKEN": "xapp-1", "TRUSTNUDGE_HTTP_ADDR": "nonsense"}, 2, "TRUSTNUDGE_HTTP_ADDR"},
-		{[]string{"demo", "x"}, nil, 2, "demo takes no arguments"},
+		{[]string{"demo", "x"}, nil, 2, "demo takes only --json"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

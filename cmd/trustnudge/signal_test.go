@@ -106,19 +106,8 @@ func startBinary(t *testing.T, bin string, fake *slackfake.Server, db string) (*
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	for fake.ConnectionsOpened() <= opened || fake.Connections() == 0 {
-		if err := fake.WaitConnections(ctx, 1); err != nil {
-			t.Fatalf("binary did not connect: %v\n%s", err, logs.String())
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("binary did not connect\n%s", logs.String())
-		}
-		if fake.ConnectionsOpened() <= opened {
-			// An old socket still counts; wait for this process's own.
-			waitCtx, c := context.WithTimeout(ctx, 50*time.Millisecond)
-			<-waitCtx.Done()
-			c()
-		}
+	if err := fake.WaitConnectionsOpened(ctx, opened+1); err != nil {
+		t.Fatalf("binary did not connect: %v\n%s", err, logs.String())
 	}
 	return cmd, logs
 }

@@ -50,6 +50,11 @@ type Settings struct {
 	DefaultTZ    Zone          `envconfig:"DEFAULT_TZ" default:"UTC" desc:"time zone for people whose Slack profile has none (IANA name, e.g. Europe/Berlin)"`
 	Admins       UserIDs       `envconfig:"ADMINS" desc:"comma-separated Slack user IDs who may use /trustnudge admin, besides workspace owners and admins"`
 	Retention    time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long raw per-message metadata is kept (Go duration, at least 24h)"`
+
+	SweepInterval      time.Duration `envconfig:"SWEEP_INTERVAL" default:"5m" desc:"how often waiting questions are checked for slow replies (1m to 1h)"`
+	CooldownAfterHours time.Duration `envconfig:"COOLDOWN_AFTER_HOURS" default:"24h" desc:"least time between two after-hours nudges to one manager"`
+	CooldownSlowReply  time.Duration `envconfig:"COOLDOWN_SLOW_REPLY" default:"48h" desc:"least time between two waiting-question nudges to one manager"`
+	WeeklyCap          int           `envconfig:"WEEKLY_CAP" default:"5" desc:"most nudges of all kinds one manager gets in 7 days"`
 }
 
 // Error is a configuration problem in one variable.
@@ -133,6 +138,17 @@ func (s Settings) Validate() error {
 	}
 	if s.Retention < 24*time.Hour {
 		return &Error{Var: Prefix + "_RETENTION", Msg: fmt.Sprintf("%s is too short; keep at least 24h (the default is 720h, 30 days)", s.Retention)}
+	}
+	if s.SweepInterval < time.Minute || s.SweepInterval > time.Hour {
+		return &Error{Var: Prefix + "_SWEEP_INTERVAL", Msg: fmt.Sprintf("%s is out of range; use 1m to 1h (default 5m)", s.SweepInterval)}
+	}
+	for name, d := range map[string]time.Duration{"_COOLDOWN_AFTER_HOURS": s.CooldownAfterHours, "_COOLDOWN_SLOW_REPLY": s.CooldownSlowReply} {
+		if d < 0 || d > 30*24*time.Hour {
+			return &Error{Var: Prefix + name, Msg: fmt.Sprintf("%s is out of range; use 0 to 720h", d)}
+		}
+	}
+	if s.WeeklyCap < 1 || s.WeeklyCap > 100 {
+		return &Error{Var: Prefix + "_WEEKLY_CAP", Msg: fmt.Sprintf("%d is out of range; use 1 to 100 (default 5)", s.WeeklyCap)}
 	}
 	if s.HTTPAddr != "" {
 		host, port, err := net.SplitHostPort(s.HTTPAddr)

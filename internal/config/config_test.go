@@ -24,6 +24,7 @@ func setenv(t *testing.T, overrides map[string]string) {
 		"TRUSTNUDGE_DB": "", "TRUSTNUDGE_SLACK_API_URL": "", "TRUSTNUDGE_HTTP_ADDR": "",
 		"TRUSTNUDGE_LOG_LEVEL": "", "TRUSTNUDGE_LOG_FORMAT": "",
 		"TRUSTNUDGE_DEFAULT_HOURS": "", "TRUSTNUDGE_DEFAULT_TZ": "", "TRUSTNUDGE_ADMINS": "", "TRUSTNUDGE_RETENTION": "",
+		"TRUSTNUDGE_SWEEP_INTERVAL": "", "TRUSTNUDGE_COOLDOWN_AFTER_HOURS": "", "TRUSTNUDGE_COOLDOWN_SLOW_REPLY": "", "TRUSTNUDGE_WEEKLY_CAP": "",
 	}
 	for k, v := range overrides {
 		base[k] = v
@@ -91,6 +92,10 @@ func TestLoad_BadInputNamesVariableAndFix(t *testing.T) {
 		{"default tz", map[string]string{"TRUSTNUDGE_DEFAULT_TZ": "Mars/Base"}, "TRUSTNUDGE_DEFAULT_TZ", `unknown time zone "Mars/Base"`},
 		{"admins", map[string]string{"TRUSTNUDGE_ADMINS": "U123ABC, bob"}, "TRUSTNUDGE_ADMINS", `"bob" is not a Slack user ID`},
 		{"retention short", map[string]string{"TRUSTNUDGE_RETENTION": "1h"}, "TRUSTNUDGE_RETENTION", "too short"},
+		{"sweep too often", map[string]string{"TRUSTNUDGE_SWEEP_INTERVAL": "10s"}, "TRUSTNUDGE_SWEEP_INTERVAL", "use 1m to 1h"},
+		{"cap zero", map[string]string{"TRUSTNUDGE_WEEKLY_CAP": "0"}, "TRUSTNUDGE_WEEKLY_CAP", "use 1 to 100"},
+		{"cap junk", map[string]string{"TRUSTNUDGE_WEEKLY_CAP": "five"}, "TRUSTNUDGE_WEEKLY_CAP", "cannot be parsed"},
+		{"cooldown negative", map[string]string{"TRUSTNUDGE_COOLDOWN_SLOW_REPLY": "-1h"}, "TRUSTNUDGE_COOLDOWN_SLOW_REPLY", "out of range"},
 		{"retention junk", map[string]string{"TRUSTNUDGE_RETENTION": "a month"}, "TRUSTNUDGE_RETENTION", "cannot be parsed"},
 	}
 	for _, tt := range tests {

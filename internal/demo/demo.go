@@ -16,9 +16,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/trustnudge/trustnudge/internal/activity"
 	"github.com/trustnudge/trustnudge/internal/clock"
 	"github.com/trustnudge/trustnudge/internal/engine"
+	"github.com/trustnudge/trustnudge/internal/nudge"
 	"github.com/trustnudge/trustnudge/internal/slackapp"
 	"github.com/trustnudge/trustnudge/internal/slackfake"
 	"github.com/trustnudge/trustnudge/internal/store"
@@ -31,6 +34,8 @@ type Options struct {
 	Version string
 	// StepTimeout bounds the wait for the bot to see one scripted event.
 	StepTimeout time.Duration
+	// JSON also prints each nudge's Block Kit JSON, as Slack receives it.
+	JSON bool
 }
 
 // person is someone in the scripted workspace.
@@ -60,7 +65,7 @@ type step struct {
 	thread string // label of an earlier step whose thread this replies in
 	label  string // name for later thread replies and reactions
 	react  string // label of the message this person reacts to
-	kind   string // "", "bot", "edit", "join"
+	kind   string // "", "bot", "edit", "join", "sweep"
 }
 
 // The week: Monday 16 November 2026, in Maya's time zone.
@@ -75,6 +80,8 @@ var script = []step{
 	{at: "Tue 22:50", who: maya, kind: "edit", text: "(edited) thoughts tomorrow is fine"},
 	{at: "Wed 08:55", who: alex, text: "Morning! Happy to discuss at 10.", thread: "late"},
 	{at: "Wed 10:00", kind: "join", who: person{"U05NEW", "Noor", "Europe/London"}},
+	{at: "Wed 10:05", who: priya, text: "<@U01MAYA> could we find time to talk about my growth plan?", label: "growth"},
+	{at: "Thu 10:30", kind: "sweep"},
 	{at: "Thu 16:30", who: sam, text: "<@U01MAYA> PR is ready for review", label: "pr"},
 	{at: "Fri 09:10", who: maya, react: "pr"},
 	{at: "Sat 10:15", who: maya, text: "Weekend reading for whoever is curious: <@U03SAM>", label: "weekend"},
@@ -132,9 +139,23 @@ func Run(ctx context.Context, opts Options) error {
 		Logger:   opts.Log,
 		Clock:    clk,
 	})
-	eng := engine.New(engine.Options{Store: db, Directory: app.Directory(), Clock: clk, Log: opts.Log})
+	lib := nudge.Default()
+	eng := engine.New(engine.Options{
+		Store: db, Directory: app.Directory(), Clock: clk, Log: opts.Log,
+		Deliverer: app,
+		Variants: func(kind string) []string {
+			var ids []string
+			for _, e := range lib.Variants(kind) {
+				ids = append(ids, e.ID)
+			}
+			return ids
+		},
+	})
 	app.SetCore(eng)
 	printer.next = eng
+	printer.fake = fake
+	printer.json = opts.JSON
+	printer.sweep = eng.Sweep
 
 	fmt.Fprintf(out, "trustnudge %s demo: the real bot against a built-in Slack emulator.\n", opts.Version)
 	fmt.Fprintf(out, "Workspace %q, channel #%s: Maya manages Alex (Berlin), Sam (New York) and Priya (Kolkata).\n", fake.Options().TeamDomain, channelName)
@@ -186,6 +207,11 @@ func Run(ctx context.Context, opts Options) error {
 			fmt.Fprintf(out, "\n── %s ──\n", d)
 		}
 		if err := play(ctx, fake, printer, s, labels, opts.StepTimeout); err != nil {
+			stopApp()
+			<-appErr
+			return err
+		}
+		if err := printer.showNudges(); err != nil {
 			stopApp()
 			<-appErr
 			return err
@@ -251,6 +277,9 @@ func play(ctx context.Context, fake *slackfake.Server, p *printer, s step, label
 			"previous_message": map[string]any{"user": s.who.id, "ts": labels["late"].ts},
 		})
 		return p.note(ctx, fake, env, "Maya edited a message; edits are not new messages")
+	case s.kind == "sweep":
+		fmt.Fprintf(p.out, "  %s  (trustnudge's regular check for questions still waiting)\n", fake.Options().Clock.Now().In(p.loc).Format("Mon 15:04"))
+		return p.sweep(ctx)
 	case s.kind == "join":
 		env := fake.SendEvent(map[string]any{
 			"type": "message", "subtype": "channel_join", "channel": channelWeb, "channel_type": "channel",
@@ -277,6 +306,49 @@ type printer struct {
 	mu    sync.Mutex
 	seen  chan activity.TS
 	next  slackapp.Sink
+	fake  *slackfake.Server
+	json  bool
+	sweep func(context.Context) error
+	// shown counts the nudge calls already printed, per method.
+	shown map[string]int
+}
+
+// showNudges prints every nudge the bot sent since the last call, as the
+// manager would see it.
+func (p *printer) showNudges() error {
+	if p.shown == nil {
+		p.shown = map[string]int{}
+	}
+	for _, method := range []string{"chat.postEphemeral", "chat.postMessage"} {
+		calls := p.fake.CallsTo(method)
+		for _, c := range calls[p.shown[method]:] {
+			raw := c.Params.Get("blocks")
+			if raw == "" {
+				continue // a plain confirmation, not a nudge
+			}
+			var blocks slack.Blocks
+			if err := json.Unmarshal([]byte(raw), &blocks); err != nil {
+				return fmt.Errorf("demo: a nudge's blocks do not decode: %w", err)
+			}
+			where := "privately in #" + channelName + " (an ephemeral message only she sees)"
+			if method == "chat.postMessage" {
+				where = "as a direct message from trustnudge"
+			}
+			fmt.Fprintf(p.out, "\n    ┌ Maya gets a nudge %s:\n", where)
+			text := nudge.PlainText(nudge.Message{Text: c.Params.Get("text"), Blocks: blocks.BlockSet}, func(u activity.UserID) string {
+				return strings.Fields(p.name(u))[0]
+			})
+			for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+				fmt.Fprintf(p.out, "    │ %s\n", line)
+			}
+			fmt.Fprintln(p.out, "    └")
+			if p.json {
+				fmt.Fprintf(p.out, "    Block Kit JSON: %s\n", raw)
+			}
+		}
+		p.shown[method] = len(calls)
+	}
+	return nil
 }
 
 // command types a /trustnudge command as who and prints the private reply.

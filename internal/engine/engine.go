@@ -8,11 +8,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
 	"github.com/trustnudge/trustnudge/internal/clock"
+	"github.com/trustnudge/trustnudge/internal/detect"
 	"github.com/trustnudge/trustnudge/internal/people"
+	"github.com/trustnudge/trustnudge/internal/policy"
 	"github.com/trustnudge/trustnudge/internal/workhours"
 )
 
@@ -32,16 +35,34 @@ type Store interface {
 	Workspace(team activity.TeamID) (people.Workspace, error)
 	PutWorkspace(w people.Workspace) error
 
+	Teams() ([]activity.TeamID, error)
+
 	RecordObservation(o activity.Observation) error
+	ObservationsIn(team activity.TeamID, channel activity.ChannelID, from, to time.Time, fn func(activity.Observation) bool) error
 	Observations(team activity.TeamID, from, to time.Time, fn func(activity.Observation) bool) error
 	PruneObservations(team activity.TeamID, keep func(activity.Observation) bool) (int, error)
 	ForgetObservationsOf(team activity.TeamID, user activity.UserID) (int, error)
 	ForgetUser(team activity.TeamID, id activity.UserID) (people.Forgotten, error)
+
+	PutRequest(r detect.Request) error
+	ResolveRequest(team activity.TeamID, key string) (detect.Request, bool, error)
+	PendingRequests(team activity.TeamID, manager activity.UserID) ([]detect.Request, error)
+	PendingRequestsIn(team activity.TeamID, manager activity.UserID, channel activity.ChannelID) ([]detect.Request, error)
+	RequestManagers(team activity.TeamID) ([]activity.UserID, error)
+	PruneRequests(team activity.TeamID, keep func(detect.Request) bool) (int, error)
+
+	PutNudge(r policy.Record) error
+	Nudge(team activity.TeamID, id string) (policy.Record, error)
+	NudgesOf(team activity.TeamID, manager activity.UserID, since time.Time) ([]policy.Record, error)
+	SetNudgeState(team activity.TeamID, id string, state policy.State, at time.Time) error
+	SetFeedback(team activity.TeamID, id, feedback string) error
 }
 
 // Directory tells who a Slack user is (users.info, cached by the adapter).
 type Directory interface {
 	Profile(ctx context.Context, team activity.TeamID, user activity.UserID) (people.Profile, error)
+	// ChannelMembers lists who is in a conversation (conversations.members).
+	ChannelMembers(ctx context.Context, team activity.TeamID, channel activity.ChannelID) ([]activity.UserID, error)
 }
 
 // Health is the process state admins may see.
@@ -67,10 +88,22 @@ type Options struct {
 	Admins    []activity.UserID
 	Retention time.Duration
 	Health    func() Health
+
+	// Policy holds cooldowns and the weekly cap.
+	Policy policy.Config
+	// SlowAfter is how many of the manager's working minutes a request may
+	// wait before it is slow.
+	SlowAfter float64
+	// Deliverer sends nudges; Variants lists the library's entries per
+	// kind, so wording rotates; OnOutcome observes each decision (metrics).
+	Deliverer Deliverer
+	Variants  Variants
+	OnOutcome func(Outcome)
 }
 
 // Engine is the core. It is safe for concurrent use.
 type Engine struct {
+	zones sync.Map // IANA name → *time.Location
 	opts  Options
 	store Store
 	dir   Directory
@@ -94,6 +127,12 @@ func New(opts Options) *Engine {
 	}
 	if opts.Retention <= 0 {
 		opts.Retention = 30 * 24 * time.Hour
+	}
+	if opts.Policy.Cooldown == nil {
+		opts.Policy = policy.DefaultConfig()
+	}
+	if opts.SlowAfter <= 0 {
+		opts.SlowAfter = detect.SlowAfter
 	}
 	if opts.Health == nil {
 		opts.Health = func() Health { return Health{} }
@@ -164,11 +203,22 @@ func (e *Engine) location(ctx context.Context, team activity.TeamID, user activi
 	if prof.TZ == "" {
 		return e.opts.DefaultTZ, nil
 	}
-	loc, err := time.LoadLocation(prof.TZ)
-	if err != nil {
-		return e.opts.DefaultTZ, nil
+	return e.zone(prof.TZ), nil
+}
+
+// zone loads an IANA zone once: time.LoadLocation reads the zone file on
+// every call, which dominated the cost of judging a message.
+func (e *Engine) zone(name string) *time.Location {
+	if l, ok := e.zones.Load(name); ok {
+		return l.(*time.Location)
 	}
-	return loc, nil
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		e.log.Warn("unknown time zone from Slack; using the default", "tz", name)
+		loc = e.opts.DefaultTZ
+	}
+	e.zones.Store(name, loc)
+	return loc
 }
 
 // isAdmin reports whether user may use admin commands.

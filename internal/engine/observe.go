@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/detect"
 	"github.com/trustnudge/trustnudge/internal/people"
 )
 
@@ -18,12 +19,29 @@ import (
 //
 // Nothing is recorded about people who excluded themselves, and mentions
 // are kept only for people on a team.
+//
+// It then runs the detectors: a manager's message may reach members after
+// hours or answer their requests; a member's message may be a request.
 func (e *Engine) Observe(ctx context.Context, o activity.Observation) error {
 	if o.IsBot || o.User == "" || o.Team == "" {
 		return nil
 	}
 	keep, err := e.relevant(ctx, o)
 	if err != nil || !keep {
+		return err
+	}
+	// Detectors see the message before it is recorded, so the "they
+	// started it" lookback finds only earlier messages.
+	m, err := e.managerOrNil(o.Team, o.User)
+	if err != nil {
+		return err
+	}
+	if m != nil {
+		if err := e.afterManagerMessage(ctx, *m, o); err != nil {
+			e.log.Error("detectors failed on a manager message", "channel", o.Channel, "ts", o.TS, "err", err)
+		}
+	}
+	if err := e.trackRequests(o); err != nil {
 		return err
 	}
 	o.Mentions, err = e.countedMentions(o.Team, o.Mentions)
@@ -39,10 +57,6 @@ func (e *Engine) Observe(ctx context.Context, o activity.Observation) error {
 	}
 	return e.store.RecordObservation(o)
 }
-
-// React handles a reaction. Reactions matter only as answers to requests,
-// which the slow-reply detector handles.
-func (e *Engine) React(ctx context.Context, r activity.Reaction) error { return nil }
 
 func (e *Engine) relevant(ctx context.Context, o activity.Observation) (bool, error) {
 	author, err := e.store.Person(o.Team, o.User)
@@ -118,9 +132,22 @@ func (e *Engine) pruneUnserved(team activity.TeamID) (int, error) {
 			onTeam[u] = true
 		}
 	}
-	return e.store.PruneObservations(team, func(o activity.Observation) bool {
+	n, err := e.store.PruneObservations(team, func(o activity.Observation) bool {
 		return isManager[o.User] || onTeam[o.User]
 	})
+	if err != nil {
+		return n, err
+	}
+	// A request waits only while its manager has its asker on the team.
+	teams := map[activity.UserID]map[activity.UserID]bool{}
+	for _, m := range managers {
+		teams[m.ID] = map[activity.UserID]bool{}
+		for _, u := range m.Members {
+			teams[m.ID][u] = true
+		}
+	}
+	r, err := e.store.PruneRequests(team, func(r detect.Request) bool { return teams[r.Manager][r.Asker] })
+	return n + r, err
 }
 
 // managerOrNil returns the manager record, or nil if user has not opted in.

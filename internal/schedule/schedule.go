@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -25,6 +26,9 @@ type Scheduler struct {
 	log  *slog.Logger
 	ctx  context.Context
 	stop context.CancelFunc
+	// stopping silences cron's own "stop" line: cron logs it from its
+	// goroutine after Stop has returned, which would outlive Run.
+	stopping *atomic.Bool
 }
 
 // New returns a scheduler that evaluates specs in loc.
@@ -33,17 +37,20 @@ func New(loc *time.Location, log *slog.Logger) *Scheduler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, stop := context.WithCancel(context.Background())
+	stopping := new(atomic.Bool)
+	cl := cronLogger{log: log, stopping: stopping}
 	return &Scheduler{
 		cron: cron.New(
 			cron.WithLocation(loc),
-			cron.WithLogger(cronLogger{log}),
+			cron.WithLogger(cl),
 			// A job still running when its next turn comes is skipped, not
 			// stacked: sweeps and purges catch up on their next run.
-			cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})),
+			cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
 		),
-		log:  log,
-		ctx:  ctx,
-		stop: stop,
+		log:      log,
+		ctx:      ctx,
+		stop:     stop,
+		stopping: stopping,
 	}
 }
 
@@ -72,14 +79,23 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	s.cron.Start()
 	<-ctx.Done()
 	s.stop()
+	s.stopping.Store(true)
 	<-s.cron.Stop().Done()
 	return nil
 }
 
 // cronLogger bridges cron's logger to slog.
-type cronLogger struct{ log *slog.Logger }
+type cronLogger struct {
+	log      *slog.Logger
+	stopping *atomic.Bool
+}
 
-func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Info(msg string, kv ...any) {
+	if l.stopping.Load() {
+		return
+	}
+	l.log.Debug("cron: "+msg, kv...)
+}
 func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.log.Error("cron: "+msg, append(kv, "err", err)...)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/trustnudge/trustnudge/internal/activity"
 	"github.com/trustnudge/trustnudge/internal/clock"
 	"github.com/trustnudge/trustnudge/internal/engine"
+	"github.com/trustnudge/trustnudge/internal/nudge"
 )
 
 // Sink is the core's entry point for what the adapter observes.
@@ -48,6 +49,8 @@ type Options struct {
 	QueueSize int
 	// HandleTimeout bounds the core's work on one event.
 	HandleTimeout time.Duration
+	// Library is the nudge library; nil uses the embedded one.
+	Library *nudge.Library
 	// PingInterval is how long the socket may go without a ping from Slack
 	// before reconnecting (slack-go's default is 30s).
 	PingInterval time.Duration
@@ -64,6 +67,7 @@ type App struct {
 	connected atomic.Bool
 	stats     Stats
 	dir       *directory
+	members   memberCache
 	core      *engine.Engine
 	// inflight tracks commands and interactions being answered, so a
 	// shutdown lets them finish.
@@ -105,6 +109,7 @@ func New(opts Options) *App {
 		clock: opts.Clock,
 	}
 	a.dir = &directory{app: a, m: map[activity.UserID]cachedProfile{}}
+	a.members.m = map[activity.ChannelID]cachedMembers{}
 	return a
 }
 
@@ -319,13 +324,15 @@ func (a *App) processOne(j job) {
 	case kindMessage:
 		a.stats.Observations.Add(1)
 		o := tr.observation
-		a.log.Debug("message observed", "event_id", cb.EventID, "channel", o.Channel, "kind", o.Kind.String(), "user", o.User, "ts", o.TS, "thread_ts", o.ThreadTS, "mentions", len(o.Mentions), "bot", o.IsBot)
+		start := time.Now()
 		if a.opts.Sink != nil {
 			if err := a.opts.Sink.Observe(ctx, o); err != nil {
 				a.stats.CoreErrors.Add(1)
 				a.log.Error("core failed on message", "event_id", cb.EventID, "channel", o.Channel, "ts", o.TS, "err", err)
 			}
 		}
+		// Logged once the core is done with it, so "observed" means handled.
+		a.log.Debug("message observed", "event_id", cb.EventID, "channel", o.Channel, "kind", o.Kind.String(), "user", o.User, "ts", o.TS, "thread_ts", o.ThreadTS, "mentions", len(o.Mentions), "bot", o.IsBot, "took", time.Since(start))
 	case kindReaction:
 		a.stats.Reactions.Add(1)
 		r := tr.reaction

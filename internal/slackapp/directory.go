@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/engine"
 	"github.com/trustnudge/trustnudge/internal/people"
 )
 
@@ -30,9 +31,7 @@ type cachedProfile struct {
 
 // Directory returns the app's user directory for the core. It works once
 // Run has identified the app.
-func (a *App) Directory() interface {
-	Profile(ctx context.Context, team activity.TeamID, user activity.UserID) (people.Profile, error)
-} {
+func (a *App) Directory() engine.Directory {
 	return a.dir
 }
 

@@ -77,6 +77,14 @@ func (a *App) handleInteraction(ctx context.Context, client *socketmode.Client, 
 			return
 		}
 		for _, act := range cb.ActionCallback.BlockActions {
+			if isNudgeAction(act.ActionID) {
+				channel := cb.Channel.ID
+				if channel == "" {
+					channel = cb.Container.ChannelID
+				}
+				a.nudgeAction(ctx, actor, channel, act.ActionID, act.Value)
+				continue
+			}
 			a.blockAction(ctx, actor, cb.TriggerID, act.ActionID, act.Value)
 		}
 	case slack.InteractionTypeViewSubmission:

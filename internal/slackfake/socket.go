@@ -532,6 +532,12 @@ func (s *Server) ConnectionsOpened() int {
 	return s.opened
 }
 
+// WaitConnectionsOpened waits until at least n sockets have ever been sent
+// hello: after a restart, the new process's socket, not a stale one.
+func (s *Server) WaitConnectionsOpened(ctx context.Context, n int) error {
+	return s.waitFor(ctx, func() bool { return s.opened >= n })
+}
+
 // Disconnect sends {"type":"disconnect","reason":reason} on every socket, as
 // Slack does before it refreshes a connection, and closes each after
 // Options.DisconnectGrace unless the app closes it first. The sockets get

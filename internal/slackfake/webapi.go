@@ -103,18 +103,30 @@ func (s *Server) CallsTo(method string) []Call {
 
 // WaitCall returns the first call to method, past or future, that match
 // accepts (nil accepts any).
+//
+// match runs without the emulator's lock held, so it may call the Server.
 func (s *Server) WaitCall(ctx context.Context, method string, match func(Call) bool) (Call, error) {
-	var got Call
-	err := s.waitFor(ctx, func() bool {
-		for _, c := range s.calls {
+	checked := 0
+	for {
+		s.mu.Lock()
+		calls := s.calls[checked:len(s.calls):len(s.calls)]
+		closed, ch := s.closed, s.notify
+		s.mu.Unlock()
+		for _, c := range calls {
 			if c.Method == method && (match == nil || match(c)) {
-				got = c
-				return true
+				return c, nil
 			}
 		}
-		return false
-	})
-	return got, err
+		checked += len(calls)
+		if closed {
+			return Call{}, errClosed
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Call{}, ctx.Err()
+		}
+	}
 }
 
 // UnknownMethods lists methods called that the emulator does not implement,
