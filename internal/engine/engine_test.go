@@ -345,3 +345,52 @@ func TestForget_SaysWhatItDeleted(t *testing.T) {
 }
 
 func storeOptions(clk *clock.Fake) store.Options { return store.Options{Clock: clk} }
+
+// failingDeliverer records attempts and fails them.
+type failingDeliverer struct{ attempts int }
+
+func (d *failingDeliverer) Deliver(context.Context, Delivery) error {
+	d.attempts++
+	return errors.New("slack said no")
+}
+
+func TestNudge_AtMostOnce(t *testing.T) {
+	late := time.Date(2026, 11, 16, 23, 0, 0, 0, berlin)
+	t.Run("the same message observed twice nudges once", func(t *testing.T) {
+		e, clk := newEngine(t)
+		del := &countingDeliverer{}
+		e.opts.Deliverer = del
+		setUpTeam(t, e)
+		clk.Set(late)
+		o := msgAt("UMGR", late, "UALEX")
+		for range 2 { // e.g. a redelivery after a crash lost the event-ID record
+			if err := e.Observe(context.Background(), o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if del.n != 1 {
+			t.Errorf("delivered %d nudges; want 1", del.n)
+		}
+	})
+	t.Run("a failed delivery is not retried into a second copy", func(t *testing.T) {
+		e, clk := newEngine(t)
+		del := &failingDeliverer{}
+		e.opts.Deliverer = del
+		setUpTeam(t, e)
+		clk.Set(late)
+		if err := e.Observe(context.Background(), msgAt("UMGR", late, "UALEX")); err != nil {
+			t.Fatal(err)
+		}
+		clk.Set(late.Add(time.Minute))
+		if err := e.Observe(context.Background(), msgAt("UMGR", late.Add(time.Minute), "UALEX")); err != nil {
+			t.Fatal(err)
+		}
+		if del.attempts != 1 {
+			t.Errorf("%d delivery attempts; want 1 (the failed one counts towards the cooldown)", del.attempts)
+		}
+		recs, err := e.store.NudgesOf(team, mgr.User, time.Time{})
+		if err != nil || len(recs) != 1 || recs[0].State != "failed" {
+			t.Errorf("records = %+v, %v; want one failed record", recs, err)
+		}
+	})
+}
