@@ -372,9 +372,11 @@ func (db *DB) Counts(team activity.TeamID) (Counts, error) {
 // transaction: their manager record and team list, their place on other
 // managers' teams, their own settings, the observations they posted, their
 // ID in the mentions and thread parents of other observations, the pending
-// requests they asked or that wait for them, and the nudge records sent to
-// them. It says what it deleted; requests and nudge records are counted in
-// Forgotten.Observations.
+// requests they asked or that wait for them, the nudge records sent to
+// them, their votes in open polls and the norm adopted by their team. It
+// says what it deleted; requests, nudge records, votes and the norm are
+// counted in Forgotten.Observations. Polls they created stay: they belong to
+// the team, and their results to those who voted.
 func (db *DB) ForgetUser(team activity.TeamID, id activity.UserID) (Forgotten, error) {
 	if err := errors.Join(checkID("team", string(team)), checkID("user", string(id))); err != nil {
 		return Forgotten{}, fmt.Errorf("store: forget user %s: %w", id, err)
@@ -429,7 +431,18 @@ func (db *DB) ForgetUser(team activity.TeamID, id activity.UserID) (Forgotten, e
 		if err != nil {
 			return err
 		}
-		f.Observations += requests + nudges
+		votes, err := db.forgetVotesTx(tb, id)
+		if err != nil {
+			return err
+		}
+		norm, err := deleteNormTx(tb, id)
+		if err != nil {
+			return err
+		}
+		if norm {
+			f.Observations++
+		}
+		f.Observations += requests + nudges + votes
 		return nil
 	})
 	if err != nil {

@@ -3,7 +3,8 @@
 //
 // Layout. Top-level buckets are
 //
-//	meta          schema_version (uint64, big-endian), created_at (unix nanos, big-endian)
+//	meta          schema_version (uint64, big-endian), created_at (unix nanos, big-endian),
+//	              voter_secret and voter_secret_id (polls.go)
 //	team:<TeamID> one per Slack workspace; every per-workspace bucket lives inside it
 //
 // so one file can hold several workspaces. Within a team bucket:
@@ -37,11 +38,20 @@
 //	nudge_held      index of held nudges, key = manager ‖ 0x00 ‖ kind ‖ 0x00 ‖
 //	                created ‖ ID
 //	nudge_feedback  index of nudges with feedback, key = feedback ‖ 0x00 ‖ ID
+//	polls           norms polls, key = poll ID, value = JSON pollRecord
+//	                (polls.go)
+//	poll_open       index of open polls, key = deadline ‖ poll ID
+//	poll_by_channel index of polls, key = channel ‖ 0x00 ‖ created ‖ poll ID
+//	votes           anonymous votes, key = poll ID ‖ 0x00 ‖ voter key (32-byte
+//	                HMAC of poll ID and user ID; the user ID is never
+//	                stored), value = JSON voteRecord
+//	norms           adopted team norms, key = manager's user ID, value = JSON
+//	                normRecord
 //
 // Index buckets have empty values and are kept in step with what they index
 // in the same transaction; Check verifies every one of them.
 //
-// Times in keys (at, since, created, due) are 8-byte big-endian unix
+// Times in keys (at, since, created, due, deadline) are 8-byte big-endian unix
 // nanoseconds, 0 for the zero time, so that a cursor walks them in time order
 // and purges are range scans. Slack IDs never contain a 0x00 byte, so it
 // separates the parts of a key unambiguously; the store refuses IDs that
@@ -143,6 +153,16 @@ type Options struct {
 	// NoSync skips fsync after each commit. Only for tests: a crash can
 	// corrupt the file.
 	NoSync bool
+
+	// Secret is the key of the hash that stands for a voter in a poll (see
+	// VoterKey): 64 or more hex digits (a value of hex digits only is
+	// always read as hex), or else at least 32 bytes used as they are.
+	// Nil means a random secret created at the first Open and kept in the
+	// file; giving one keeps it out of the file and its backups, so that
+	// the file alone cannot tell whose vote is whose. It is never written
+	// to an error or a log. Open refuses a secret other than the one that
+	// keyed the votes of a poll still open (ErrVoterSecretChanged).
+	Secret []byte
 }
 
 // config holds what tests in this package may change.
@@ -195,6 +215,8 @@ type DB struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	secret voterSecret // the key of voter keys (polls.go); never printed
 }
 
 // Open opens the database at path, creating it with mode 0600 if it does not
@@ -215,6 +237,13 @@ func openWith(path string, opts Options, cfg config) (*DB, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	var secret voterSecret
+	if opts.Secret != nil {
+		var err error
+		if secret, err = parseSecret(opts.Secret); err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
 	}
 	bdb, err := bbolt.Open(path, fileMode, &bbolt.Options{
 		Timeout: opts.Timeout,
@@ -244,7 +273,7 @@ func openWith(path string, opts Options, cfg config) (*DB, error) {
 	}
 	db.cfg = cfg
 	db.recent.init(cfg.maxRecent)
-	if err := db.init(); err != nil {
+	if err := db.init(secret); err != nil {
 		_ = bdb.Close()
 		return nil, err
 	}
@@ -252,13 +281,17 @@ func openWith(path string, opts Options, cfg config) (*DB, error) {
 	return db, nil
 }
 
-// init runs once the file is locked: mode, migrations, remembered events.
-func (db *DB) init() error {
+// init runs once the file is locked: mode, migrations, the voter secret,
+// remembered events.
+func (db *DB) init(secret voterSecret) error {
 	if err := tightenMode(db.path); err != nil {
 		return fmt.Errorf("store: open %s: %w", db.path, err)
 	}
 	if err := db.migrate(db.cfg.migrations); err != nil {
 		return err
+	}
+	if err := db.initSecret(secret); err != nil {
+		return fmt.Errorf("store: open %s: %w", db.path, err)
 	}
 	if err := db.loadRecentEvents(); err != nil {
 		return fmt.Errorf("store: open %s: %w", db.path, err)
@@ -303,6 +336,13 @@ func (db *DB) Close() error {
 	})
 	return db.closeErr
 }
+
+// String describes db by its path; it never shows what db holds or the
+// voter secret.
+func (db *DB) String() string { return fmt.Sprintf("store.DB(%q)", db.path) }
+
+// GoString is String, so that %#v shows no more.
+func (db *DB) GoString() string { return db.String() }
 
 // Path returns the path the database was opened with.
 func (db *DB) Path() string { return db.path }
@@ -352,10 +392,11 @@ func (db *DB) CreatedAt() (time.Time, error) {
 }
 
 // Check runs bbolt's consistency check, then checks that the store's indexes
-// (managers_of, obs_by_channel, req_by_*, nudge_*) match the records they
-// index and that every record decodes, and returns the first problem found, or nil. Keys are shown
-// readably and values only by length, so a report can be logged without
-// leaking stored data.
+// (managers_of, obs_by_channel, req_by_*, nudge_*, poll_*) match the records
+// they index, that every record decodes and every vote belongs to a poll and
+// names one of its options, and returns the first problem found, or nil.
+// Keys are shown readably and values only by length, so a report can be
+// logged without leaking stored data.
 //
 // It runs in a write transaction that it rolls back: bbolt's check reads the
 // freelist, which a concurrent writer changes, so in a read transaction it is
@@ -377,6 +418,9 @@ func (db *DB) Check() error {
 		return fmt.Errorf("store: check: %w", first)
 	}
 	// The store's own invariants: every index matches what it indexes.
+	if err := checkVoterSecret(tx); err != nil {
+		return fmt.Errorf("store: check: %w", err)
+	}
 	err = forEachTeam(tx, func(team activity.TeamID, tb *bbolt.Bucket) error {
 		if err := checkManagersIndex(tb, team); err != nil {
 			return fmt.Errorf("team %s: %w", team, err)
@@ -388,6 +432,9 @@ func (db *DB) Check() error {
 			return fmt.Errorf("team %s: %w", team, err)
 		}
 		if err := checkNudges(tb, team); err != nil {
+			return fmt.Errorf("team %s: %w", team, err)
+		}
+		if err := checkPolls(tb, team); err != nil {
 			return fmt.Errorf("team %s: %w", team, err)
 		}
 		return nil
