@@ -149,6 +149,9 @@ func managerBlocks(h Home, loc *time.Location) []slack.Block {
 		on.Value = kind
 		b = append(b, sectionWith("You switched off "+code(truncate(kind, 100))+" nudges.", on))
 	}
+	b = append(b, sectionWith("*Team norms*: ask your team, anonymously, when work messages are welcome. "+
+		"If you adopt the answer, your nudges follow it.",
+		button(ActionStartPoll, "Ask my team about messaging hours")))
 	return b
 }
 
