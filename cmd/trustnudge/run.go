@@ -152,7 +152,7 @@ type bot struct {
 }
 
 func newBot(cfg config.Config, log *slog.Logger, clk clock.Clock) (*bot, error) {
-	db, err := store.Open(cfg.DB, store.Options{Clock: clk, Logger: log})
+	db, err := store.Open(cfg.DB, store.Options{Clock: clk, Logger: log, Secret: cfg.SecretBytes()})
 	if err != nil {
 		return nil, err
 	}
@@ -181,8 +181,10 @@ func newBot(cfg config.Config, log *slog.Logger, clk clock.Clock) (*bot, error) 
 			Cooldown:  map[string]time.Duration{people.KindAfterHours: cfg.CooldownAfterHours, people.KindSlowReply: cfg.CooldownSlowReply},
 			WeeklyCap: cfg.WeeklyCap,
 		},
-		Deliverer: app,
-		Variants:  nudgeVariants(nudge.Default()),
+		Deliverer:  app,
+		Variants:   nudgeVariants(nudge.Default()),
+		Polls:      db,
+		PollQuorum: cfg.PollQuorum,
 	})
 	app.SetCore(eng)
 
@@ -193,6 +195,7 @@ func newBot(cfg config.Config, log *slog.Logger, clk clock.Clock) (*bot, error) 
 			return err
 		}},
 		{Name: "sweep-slow-replies", Spec: "@every " + cfg.SweepInterval.String(), Run: eng.Sweep},
+		{Name: "poll-deadlines", Spec: "@every 1m", Run: app.PollJobs},
 		{Name: "retention", Spec: "17 3 * * *", Run: func(context.Context) error {
 			return retention(db, log, clk.Now(), cfg.Retention)
 		}},

@@ -42,6 +42,7 @@ const (
 	AdminStatus
 	AdminHours
 	AdminHoursShow
+	Poll
 	numKinds
 )
 
@@ -135,6 +136,8 @@ func Parse(text string) (Command, error) {
 		return parseSnooze(rest)
 	case "status":
 		return noArgs(Status, rest)
+	case "poll":
+		return noArgs(Poll, rest)
 	case "exclude-me", "excludeme":
 		return noArgs(ExcludeMe, rest)
 	case "include-me", "includeme":

@@ -124,6 +124,8 @@ func TestParse_Accepts(t *testing.T) {
 
 		// status and the self-service commands
 		{"status", Command{Kind: Status}},
+		{"poll", Command{Kind: Poll}},
+		{"  Poll ", Command{Kind: Poll}},
 		{"STATUS?", Command{Kind: Status}},
 		{"exclude-me", Command{Kind: ExcludeMe}},
 		{"exclude me", Command{Kind: ExcludeMe}},
@@ -193,7 +195,7 @@ func TestParse_Refuses(t *testing.T) {
 		{"teams <@U1ABC>", "I don't know “teams”. Did you mean `team`? Usage: `/trustnudge team`"},
 		{"admn status", "I don't know “admn”. Did you mean `admin`?" + adminUsg},
 		{"xyz", "I don't know “xyz”." + helpUsage},
-		{"poll", "I don't know “poll”." + helpUsage},
+		{"poll now", "`poll` takes nothing after it." + " Usage: `/trustnudge poll`"},
 		{long, "I don't know “" + clipped + "”." + helpUsage},
 		{"<!channel> hi", "I don't know “&lt;!channel&gt;”." + helpUsage},
 		{"`rm -rf` x", "I don't know “'rm”." + helpUsage},

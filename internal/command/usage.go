@@ -34,6 +34,7 @@ var kinds = [numKinds]struct{ name, usage, help string }{
 	AdminStatus:    {"admin status", "admin status", "(admins) workspace health and opt-in counts"},
 	AdminHours:     {"admin hours set", "admin hours " + hoursExample, "(admins) set the workspace's default working hours"},
 	AdminHoursShow: {"admin hours", "admin hours", "(admins) show the workspace's default working hours"},
+	Poll:           {"poll", "poll", "ask your team, anonymously, when work messages are welcome"},
 }
 
 // Usage is how to type command k, e.g.
@@ -49,7 +50,7 @@ func Usage(k Kind) string {
 var helpOrder = []Kind{
 	Help, OptIn, OptOut, Status,
 	TeamShow, TeamSet, TeamAdd, TeamRemove,
-	HoursShow, HoursSet, Snooze, SnoozeOff,
+	HoursShow, HoursSet, Snooze, SnoozeOff, Poll,
 	ExcludeMe, IncludeMe, ForgetMe,
 	AdminStatus, AdminHoursShow, AdminHours,
 }

@@ -6,6 +6,7 @@
 package config
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -55,6 +56,9 @@ type Settings struct {
 	CooldownAfterHours time.Duration `envconfig:"COOLDOWN_AFTER_HOURS" default:"24h" desc:"least time between two after-hours nudges to one manager"`
 	CooldownSlowReply  time.Duration `envconfig:"COOLDOWN_SLOW_REPLY" default:"48h" desc:"least time between two waiting-question nudges to one manager"`
 	WeeklyCap          int           `envconfig:"WEEKLY_CAP" default:"5" desc:"most nudges of all kinds one manager gets in 7 days"`
+
+	PollQuorum int    `envconfig:"POLL_QUORUM" default:"3" desc:"how many must vote before a poll's counts are shown (at least 2)"`
+	Secret     Secret `envconfig:"SECRET" desc:"key for the anonymous vote hashes (64 hex characters); unset: one is created and kept in the database"`
 }
 
 // Error is a configuration problem in one variable.
@@ -149,6 +153,14 @@ func (s Settings) Validate() error {
 	}
 	if s.WeeklyCap < 1 || s.WeeklyCap > 100 {
 		return &Error{Var: Prefix + "_WEEKLY_CAP", Msg: fmt.Sprintf("%d is out of range; use 1 to 100 (default 5)", s.WeeklyCap)}
+	}
+	if s.PollQuorum < 2 || s.PollQuorum > 100 {
+		return &Error{Var: Prefix + "_POLL_QUORUM", Msg: fmt.Sprintf("%d is out of range; use 2 to 100 (default 3), so a single vote can't be read off the results", s.PollQuorum)}
+	}
+	if s.Secret != "" {
+		if b, err := hex.DecodeString(s.Secret.Reveal()); err != nil || len(b) < 32 {
+			return &Error{Var: Prefix + "_SECRET", Msg: "must be at least 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`; or leave it unset"}
+		}
 	}
 	if s.HTTPAddr != "" {
 		host, port, err := net.SplitHostPort(s.HTTPAddr)
@@ -425,4 +437,13 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// SecretBytes is the vote-hash key, nil when unset.
+func (s Settings) SecretBytes() []byte {
+	if s.Secret == "" {
+		return nil
+	}
+	b, _ := hex.DecodeString(s.Secret.Reveal())
+	return b
 }

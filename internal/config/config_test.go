@@ -24,6 +24,7 @@ func setenv(t *testing.T, overrides map[string]string) {
 		"TRUSTNUDGE_DB": "", "TRUSTNUDGE_SLACK_API_URL": "", "TRUSTNUDGE_HTTP_ADDR": "",
 		"TRUSTNUDGE_LOG_LEVEL": "", "TRUSTNUDGE_LOG_FORMAT": "",
 		"TRUSTNUDGE_DEFAULT_HOURS": "", "TRUSTNUDGE_DEFAULT_TZ": "", "TRUSTNUDGE_ADMINS": "", "TRUSTNUDGE_RETENTION": "",
+		"TRUSTNUDGE_POLL_QUORUM": "", "TRUSTNUDGE_SECRET": "",
 		"TRUSTNUDGE_SWEEP_INTERVAL": "", "TRUSTNUDGE_COOLDOWN_AFTER_HOURS": "", "TRUSTNUDGE_COOLDOWN_SLOW_REPLY": "", "TRUSTNUDGE_WEEKLY_CAP": "",
 	}
 	for k, v := range overrides {
@@ -96,6 +97,8 @@ func TestLoad_BadInputNamesVariableAndFix(t *testing.T) {
 		{"cap zero", map[string]string{"TRUSTNUDGE_WEEKLY_CAP": "0"}, "TRUSTNUDGE_WEEKLY_CAP", "use 1 to 100"},
 		{"cap junk", map[string]string{"TRUSTNUDGE_WEEKLY_CAP": "five"}, "TRUSTNUDGE_WEEKLY_CAP", "cannot be parsed"},
 		{"cooldown negative", map[string]string{"TRUSTNUDGE_COOLDOWN_SLOW_REPLY": "-1h"}, "TRUSTNUDGE_COOLDOWN_SLOW_REPLY", "out of range"},
+		{"quorum one", map[string]string{"TRUSTNUDGE_POLL_QUORUM": "1"}, "TRUSTNUDGE_POLL_QUORUM", "use 2 to 100"},
+		{"secret short", map[string]string{"TRUSTNUDGE_SECRET": "abcdSECRETX"}, "TRUSTNUDGE_SECRET", "at least 64 hex characters"},
 		{"retention junk", map[string]string{"TRUSTNUDGE_RETENTION": "a month"}, "TRUSTNUDGE_RETENTION", "cannot be parsed"},
 	}
 	for _, tt := range tests {
@@ -109,7 +112,7 @@ func TestLoad_BadInputNamesVariableAndFix(t *testing.T) {
 			if ce.Var != tt.wantVar || !strings.Contains(ce.Msg, tt.wantMsg) {
 				t.Errorf("Load() = %q; want var %s and message containing %q", err, tt.wantVar, tt.wantMsg)
 			}
-			if strings.Contains(err.Error(), "SECRET") {
+			if strings.Contains(err.Error(), "SECRETAPP") || strings.Contains(err.Error(), "SECRETBOT") || strings.Contains(err.Error(), "SECRETX") {
 				t.Errorf("error %q leaks a token", err)
 			}
 		})
@@ -131,7 +134,7 @@ func TestSecret_NeverPrinted(t *testing.T) {
 	logger.Info("config", "cfg", c, "app", c.AppToken, "bot", c.BotToken)
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "cfg", c, "bot", c.BotToken)
 	out := buf.String()
-	if strings.Contains(out, "SECRET") {
+	if strings.Contains(out, "SECRETAPP") || strings.Contains(out, "SECRETBOT") {
 		t.Fatalf("token leaked into output:\n%s", out)
 	}
 	if !strings.Contains(out, "xoxb-…(redacted)") || !strings.Contains(out, "SLACK_BOT_TOKEN") {

@@ -99,6 +99,11 @@ type Options struct {
 	Deliverer Deliverer
 	Variants  Variants
 	OnOutcome func(Outcome)
+
+	// Polls keeps norms polls and adopted norms; PollQuorum is how many
+	// must vote before counts are shown (default 3).
+	Polls      PollStore
+	PollQuorum int
 }
 
 // Engine is the core. It is safe for concurrent use.

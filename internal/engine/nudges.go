@@ -109,6 +109,16 @@ func (e *Engine) concernedMembers(ctx context.Context, m people.Manager, o activ
 		if err != nil {
 			return nil, err
 		}
+		// The team's adopted norm wins over personal settings, read in the
+		// member's own zone unless the norm names one.
+		if norm, ok, err := e.teamNorm(o.Team, m.ID); err != nil {
+			return nil, err
+		} else if ok {
+			if !norm.HasZone() {
+				norm = norm.In(h.Location())
+			}
+			h = norm
+		}
 		last := lastOutside[u]
 		if !last.IsZero() && h.Contains(last) {
 			last = time.Time{} // their message was inside their hours

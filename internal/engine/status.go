@@ -230,6 +230,21 @@ func (e *Engine) Home(ctx context.Context, a Actor) (HomeState, error) {
 		return HomeState{}, err
 	}
 	st.OnTeamsOf = len(ms)
+	// A team norm adopted by one of their managers is what the detectors
+	// use for them, so that is what they see.
+	for _, m := range ms {
+		norm, ok, err := e.teamNorm(a.Team, m.ID)
+		if err != nil {
+			return HomeState{}, err
+		}
+		if ok {
+			if !norm.HasZone() {
+				norm = norm.In(h.Location())
+			}
+			st.EffectiveHours, st.HoursSource = norm.String(), SourceNorm
+			break
+		}
+	}
 	if st.IsAdmin, err = e.isAdmin(ctx, a.Team, a.User); err != nil {
 		return HomeState{}, err
 	}

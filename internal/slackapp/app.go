@@ -69,6 +69,8 @@ type App struct {
 	dir       *directory
 	members   memberCache
 	core      *engine.Engine
+	// pollUpdates throttles poll message updates.
+	pollUpdates pollUpdater
 	// inflight tracks commands and interactions being answered, so a
 	// shutdown lets them finish.
 	inflight sync.WaitGroup

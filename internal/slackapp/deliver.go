@@ -40,6 +40,8 @@ func (a *App) Deliver(ctx context.Context, d engine.Delivery) error {
 		msg := nudge.RenderAfterHours(nudge.AfterHoursView{
 			Entry: entry, NudgeID: d.Record.ID, Reached: f.Reached, SuggestAt: f.SuggestAt,
 			ManagerLoc: d.ManagerLoc, MemberLoc: d.MemberLoc, Now: now,
+			// The norms poll is the nudge's best next step: ask the team.
+			PollButton: true,
 		})
 		return a.call(ctx, "chat.postEphemeral", func(ctx context.Context) error {
 			_, err := a.api.PostEphemeralContext(ctx, string(f.Channel), string(d.Record.Manager),

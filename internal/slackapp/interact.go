@@ -10,7 +10,9 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/command"
 	"github.com/trustnudge/trustnudge/internal/engine"
+	"github.com/trustnudge/trustnudge/internal/nudge"
 	"github.com/trustnudge/trustnudge/internal/slackui"
 )
 
@@ -26,6 +28,15 @@ func (a *App) handleCommand(ctx context.Context, client *socketmode.Client, enve
 		return
 	}
 	actor := engine.Actor{Team: activity.TeamID(cmd.TeamID), User: activity.UserID(cmd.UserID)}
+	if c, err := command.Parse(cmd.Text); err == nil && c.Kind == command.Poll {
+		// The form needs the command's trigger_id, good for 3 seconds.
+		if err := a.openPollModal(ctx, actor, cmd.TriggerID, activity.ChannelID(cmd.ChannelID)); err != nil {
+			a.ack(ctx, client, envelopeID, ephemeral(noticeFor("", err, a)))
+			return
+		}
+		a.ack(ctx, client, envelopeID, nil)
+		return
+	}
 	cctx, cancel := context.WithTimeout(ctx, ackBudget)
 	reply := a.core.Command(cctx, engine.Request{Team: actor.Team, User: actor.User, Channel: activity.ChannelID(cmd.ChannelID), Text: cmd.Text})
 	cancel()
@@ -77,6 +88,20 @@ func (a *App) handleInteraction(ctx context.Context, client *socketmode.Client, 
 			return
 		}
 		for _, act := range cb.ActionCallback.BlockActions {
+			if isPollAction(act.ActionID) || act.ActionID == nudge.ActionAskTeam {
+				channel := cb.Channel.ID
+				if channel == "" {
+					channel = cb.Container.ChannelID
+				}
+				if act.ActionID == slackui.ActionStartPoll || act.ActionID == nudge.ActionAskTeam {
+					if err := a.openPollModal(ctx, actor, cb.TriggerID, activity.ChannelID(channel)); err != nil {
+						a.publishHome(ctx, actor, noticeFor("", err, a))
+					}
+					continue
+				}
+				a.pollAction(ctx, actor, channel, act.ActionID, act.Value, cb.ResponseURL)
+				continue
+			}
 			if isNudgeAction(act.ActionID) {
 				channel := cb.Channel.ID
 				if channel == "" {
@@ -194,6 +219,8 @@ func (a *App) viewSubmission(ctx context.Context, actor engine.Actor, v slack.Vi
 			return a.submissionError(blockID, v, perr), ""
 		}
 		msg, err = a.core.SetHours(ctx, actor, spec)
+	case slackui.CallbackPoll:
+		return a.submitPoll(ctx, actor, v)
 	case slackui.CallbackSnooze:
 		blockID = slackui.SnoozeBlockID
 		d, reason, perr := slackui.ParseSnoozeSubmission(v)
@@ -246,4 +273,12 @@ func decodeHomeOpened(cb callback) (homeOpened, error) {
 		return homeOpened{}, malformed("app_home_opened without a valid user")
 	}
 	return homeOpened{Team: activity.TeamID(cb.TeamID), User: activity.UserID(ev.User), Tab: ev.Tab}, nil
+}
+
+func isPollAction(id string) bool {
+	switch id {
+	case slackui.ActionVote, slackui.ActionClosePoll, slackui.ActionAdopt, slackui.ActionStartPoll:
+		return true
+	}
+	return false
 }
