@@ -153,3 +153,69 @@ func TestPoll_FromNudgeToAdoptedNorm(t *testing.T) {
 		t.Errorf("%d new nudges at 17:00 under the 08-16 norm; want 1", got-before)
 	}
 }
+
+func TestPoll_ReminderOnceAndThrottledCountUpdates(t *testing.T) {
+	clk := clock.NewFake(at(0, 10, 0))
+	fake := nudgeFake(t, clk)
+	members := []string{"U1MGR", "U2ALEX", "U3SAM", fake.Options().BotUserID}
+	for i := range 25 {
+		id := "U9V" + string(rune('A'+i))
+		fake.AddUser(slackfake.User{ID: id, Name: "voter", TZ: "Europe/Berlin"})
+		members = append(members, id)
+	}
+	fake.AddChannel(slackfake.Channel{ID: "C2POLL", Name: "polls", Members: members})
+	cb := startClockBot(t, fake, clk, tempDB(t))
+	setUpMaya(t, fake)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	deadline := at(2, 10, 0)
+	sub := pollSubmission("U1MGR", [][2]string{{"Weekdays 9-18", "Mon-Fri 09:00-18:00"}, {"Weekdays 8-16", "Mon-Fri 08:00-16:00"}}, deadline)
+	sub["view"].(map[string]any)["state"].(map[string]any)["values"].(map[string]any)["poll_channel"] =
+		map[string]any{"poll_channel": map[string]any{"type": "conversations_select", "selected_conversation": "C2POLL"}}
+	if ack, err := fake.WaitAck(ctx, fake.SendInteractive(sub)); err != nil || len(ack.Payload) != 0 {
+		t.Fatalf("poll ack = %s, %v", ack.Payload, err)
+	}
+	posted, err := fake.WaitCall(ctx, "chat.postMessage", func(c slackfake.Call) bool { return c.Params.Get("channel") == "C2POLL" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	vote0 := buttonValue(t, posted.Params.Get("blocks"), "poll_vote")
+	pollID := vote0[:strings.LastIndexByte(vote0, '|')]
+
+	// 25 votes as fast as they come: the message is updated at most once a
+	// second, and the last update shows all 25.
+	start := time.Now()
+	for i := range 25 {
+		pressButton(fake, "U9V"+string(rune('A'+i)), "C2POLL", "poll_vote", pollID+"|"+string(rune('0'+i%2)))
+	}
+	if _, err := fake.WaitCall(ctx, "chat.update", func(c slackfake.Call) bool {
+		return strings.Contains(c.Params.Get("blocks"), "25 people have voted")
+	}); err != nil {
+		t.Fatalf("no update showed 25 voters: %v", err)
+	}
+	elapsed := time.Since(start)
+	if n, most := len(fake.CallsTo("chat.update")), int(elapsed/time.Second)+2; n > most {
+		t.Errorf("%d chat.update calls in %v; want at most %d (one a second)", n, elapsed, most)
+	}
+
+	// Halfway: one reminder in the channel, naming no one; never a second.
+	clk.Set(at(1, 10, 1))
+	for range 2 {
+		if err := cb.slack.PollJobs(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var reminders []string
+	for _, c := range fake.CallsTo("chat.postMessage") {
+		if c.Params.Get("channel") == "C2POLL" && strings.Contains(c.Params.Get("text"), "Reminder") {
+			reminders = append(reminders, c.Params.Get("text"))
+		}
+	}
+	if len(reminders) != 1 {
+		t.Fatalf("%d reminders; want exactly 1", len(reminders))
+	}
+	if strings.Contains(reminders[0], "<@") {
+		t.Errorf("the reminder names someone: %s", reminders[0])
+	}
+}

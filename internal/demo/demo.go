@@ -22,6 +22,7 @@ import (
 	"github.com/trustnudge/trustnudge/internal/clock"
 	"github.com/trustnudge/trustnudge/internal/engine"
 	"github.com/trustnudge/trustnudge/internal/nudge"
+	"github.com/trustnudge/trustnudge/internal/poll"
 	"github.com/trustnudge/trustnudge/internal/slackapp"
 	"github.com/trustnudge/trustnudge/internal/slackfake"
 	"github.com/trustnudge/trustnudge/internal/store"
@@ -65,7 +66,8 @@ type step struct {
 	thread string // label of an earlier step whose thread this replies in
 	label  string // name for later thread replies and reactions
 	react  string // label of the message this person reacts to
-	kind   string // "", "bot", "edit", "join", "sweep"
+	kind   string // "", "bot", "edit", "join", "sweep", "poll", "vote", "poll-close"
+	option int    // for "vote"
 }
 
 // The week: Monday 16 November 2026, in Maya's time zone.
@@ -79,11 +81,17 @@ var script = []step{
 	{at: "Tue 22:47", who: maya, text: "Thinking about tomorrow's release, <@U02ALEX> <@U04PRIYA> thoughts?", label: "late"},
 	{at: "Tue 22:50", who: maya, kind: "edit", text: "(edited) thoughts tomorrow is fine"},
 	{at: "Wed 08:55", who: alex, text: "Morning! Happy to discuss at 10.", thread: "late"},
+	{at: "Wed 09:10", who: maya, kind: "poll"},
+	{at: "Wed 09:40", who: alex, kind: "vote", option: 0},
+	{at: "Wed 09:41", who: alex, kind: "vote", option: 1},
 	{at: "Wed 10:00", kind: "join", who: person{"U05NEW", "Noor", "Europe/London"}},
 	{at: "Wed 10:05", who: priya, text: "<@U01MAYA> could we find time to talk about my growth plan?", label: "growth"},
+	{at: "Wed 11:20", who: sam, kind: "vote", option: 1},
+	{at: "Wed 12:05", who: priya, kind: "vote", option: 0},
 	{at: "Thu 10:30", kind: "sweep"},
 	{at: "Thu 16:30", who: sam, text: "<@U01MAYA> PR is ready for review", label: "pr"},
 	{at: "Fri 09:10", who: maya, react: "pr"},
+	{at: "Fri 09:30", kind: "poll-close", who: maya},
 	{at: "Sat 10:15", who: maya, text: "Weekend reading for whoever is curious: <@U03SAM>", label: "weekend"},
 }
 
@@ -142,7 +150,7 @@ func Run(ctx context.Context, opts Options) error {
 	lib := nudge.Default()
 	eng := engine.New(engine.Options{
 		Store: db, Directory: app.Directory(), Clock: clk, Log: opts.Log,
-		Deliverer: app,
+		Deliverer: app, Polls: db,
 		Variants: func(kind string) []string {
 			var ids []string
 			for _, e := range lib.Variants(kind) {
@@ -156,6 +164,7 @@ func Run(ctx context.Context, opts Options) error {
 	printer.fake = fake
 	printer.json = opts.JSON
 	printer.sweep = eng.Sweep
+	printer.pollJobs = app.PollJobs
 
 	fmt.Fprintf(out, "trustnudge %s demo: the real bot against a built-in Slack emulator.\n", opts.Version)
 	fmt.Fprintf(out, "Workspace %q, channel #%s: Maya manages Alex (Berlin), Sam (New York) and Priya (Kolkata).\n", fake.Options().TeamDomain, channelName)
@@ -277,6 +286,12 @@ func play(ctx context.Context, fake *slackfake.Server, p *printer, s step, label
 			"previous_message": map[string]any{"user": s.who.id, "ts": labels["late"].ts},
 		})
 		return p.note(ctx, fake, env, "Maya edited a message; edits are not new messages")
+	case s.kind == "poll":
+		return p.startPoll(ctx, fake)
+	case s.kind == "vote":
+		return p.vote(ctx, fake, s.who, s.option)
+	case s.kind == "poll-close":
+		return p.closePoll(ctx, fake)
 	case s.kind == "sweep":
 		fmt.Fprintf(p.out, "  %s  (trustnudge's regular check for questions still waiting)\n", fake.Options().Clock.Now().In(p.loc).Format("Mon 15:04"))
 		return p.sweep(ctx)
@@ -309,6 +324,9 @@ type printer struct {
 	fake  *slackfake.Server
 	json  bool
 	sweep func(context.Context) error
+	// pollJobs closes polls at their deadline; pollID is the demo's poll.
+	pollJobs func(context.Context) error
+	pollID   string
 	// shown counts the nudge calls already printed, per method.
 	shown map[string]int
 }
@@ -323,8 +341,8 @@ func (p *printer) showNudges() error {
 		calls := p.fake.CallsTo(method)
 		for _, c := range calls[p.shown[method]:] {
 			raw := c.Params.Get("blocks")
-			if raw == "" {
-				continue // a plain confirmation, not a nudge
+			if !strings.Contains(raw, `"nudge_`) {
+				continue // a confirmation, a poll or its results: not a nudge
 			}
 			var blocks slack.Blocks
 			if err := json.Unmarshal([]byte(raw), &blocks); err != nil {
@@ -495,5 +513,140 @@ func (p *printer) redelivery(ctx context.Context, fake *slackfake.Server, timeou
 		return fmt.Errorf("demo: the bot did not observe message %s in time", markerTS)
 	}
 	fmt.Fprintln(p.out, "  the bot acked both deliveries and counted the message once.")
+	return nil
+}
+
+// click presses a button as user in channel and waits for the ack.
+func click(ctx context.Context, fake *slackfake.Server, user, channel, actionID, value string) error {
+	env := fake.SendInteractive(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": user}, "team": map[string]any{"id": fake.Options().TeamID},
+		"trigger_id": "", "channel": map[string]any{"id": channel},
+		"container": map[string]any{"type": "message", "channel_id": channel},
+		"actions":   []map[string]any{{"action_id": actionID, "block_id": "b", "type": "button", "value": value}},
+	})
+	_, err := fake.WaitAck(ctx, env)
+	return err
+}
+
+// buttonValue finds a button's value in a message's blocks JSON.
+func buttonValue(blocks, actionID string) string {
+	i := strings.Index(blocks, `"action_id":"`+actionID+`"`)
+	if i < 0 {
+		return ""
+	}
+	rest := blocks[i:]
+	j := strings.Index(rest, `"value":"`)
+	if j < 0 {
+		return ""
+	}
+	rest = rest[j+len(`"value":"`):]
+	return rest[:strings.IndexByte(rest, '"')]
+}
+
+// startPoll: Maya presses "Ask my team about messaging hours" on her last
+// nudge and sends the poll from the form.
+func (p *printer) startPoll(ctx context.Context, fake *slackfake.Server) error {
+	var value string
+	for _, c := range fake.CallsTo("chat.postEphemeral") {
+		if v := buttonValue(c.Params.Get("blocks"), nudge.ActionAskTeam); v != "" {
+			value = v
+		}
+	}
+	if value == "" {
+		return errors.New("demo: no nudge with the poll button to press")
+	}
+	now := fake.Options().Clock.Now()
+	fmt.Fprintf(p.out, "  %s  Maya presses “Ask my team about messaging hours” on Tuesday's nudge; a form opens.\n", now.In(p.loc).Format("Mon 15:04"))
+	if err := click(ctx, fake, maya.id, channelWeb, nudge.ActionAskTeam, value); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if _, err := fake.WaitCall(ctx, "views.open", nil); err != nil {
+		return fmt.Errorf("demo: the poll form did not open: %w", err)
+	}
+	deadline := now.Add(48 * time.Hour).Truncate(time.Hour)
+	options := [][2]string{{"Weekdays 9–18, nothing after", "Mon-Fri 09:00-18:00"}, {"Weekdays 8–16, nothing after", "Mon-Fri 08:00-16:00"}, {"Any time; no reply expected after hours", ""}}
+	values := map[string]any{
+		"poll_question": map[string]any{"poll_question": map[string]any{"type": "plain_text_input", "value": poll.DefaultQuestion}},
+		"poll_channel":  map[string]any{"poll_channel": map[string]any{"type": "conversations_select", "selected_conversation": channelWeb}},
+		"poll_deadline": map[string]any{"poll_deadline": map[string]any{"type": "datetimepicker", "selected_date_time": deadline.Unix()}},
+		"poll_live":     map[string]any{"poll_live": map[string]any{"type": "checkboxes", "selected_options": []any{}}},
+	}
+	for i, o := range options {
+		n := fmt.Sprint(i + 1)
+		values["poll_option_"+n] = map[string]any{"poll_option_" + n: map[string]any{"type": "plain_text_input", "value": o[0]}}
+		values["poll_hours_"+n] = map[string]any{"poll_hours_" + n: map[string]any{"type": "plain_text_input", "value": o[1]}}
+	}
+	env := fake.SendInteractive(map[string]any{
+		"type": "view_submission", "user": map[string]any{"id": maya.id}, "team": map[string]any{"id": fake.Options().TeamID}, "trigger_id": "",
+		"view": map[string]any{"id": "VDEMO", "type": "modal", "callback_id": "modal_poll", "state": map[string]any{"values": values}},
+	})
+	if ack, err := fake.WaitAck(ctx, env); err != nil || len(ack.Payload) != 0 {
+		return fmt.Errorf("demo: the poll form was refused: %s %v", ack.Payload, err)
+	}
+	posted, err := fake.WaitCall(ctx, "chat.postMessage", func(c slackfake.Call) bool {
+		return c.Params.Get("channel") == channelWeb && strings.Contains(c.Params.Get("blocks"), "poll_vote")
+	})
+	if err != nil {
+		return fmt.Errorf("demo: the poll was not posted: %w", err)
+	}
+	v := buttonValue(posted.Params.Get("blocks"), "poll_vote")
+	p.pollID = v[:strings.LastIndexByte(v, '|')]
+	fmt.Fprintf(p.out, "  %s  trustnudge posts the poll in #%s: “%s”\n", now.In(p.loc).Format("Mon 15:04"), channelName, poll.DefaultQuestion)
+	for i, o := range options {
+		fmt.Fprintf(p.out, "             [%d] %s\n", i+1, o[0])
+	}
+	fmt.Fprintf(p.out, "             Votes are anonymous; results show when it closes, %s, and only if at least 3 people voted.\n", deadline.In(p.loc).Format("Mon 15:04"))
+	return nil
+}
+
+// vote: a team member votes; only they see the confirmation.
+func (p *printer) vote(ctx context.Context, fake *slackfake.Server, who person, option int) error {
+	before := len(fake.CallsTo("chat.postEphemeral"))
+	if err := click(ctx, fake, who.id, channelWeb, "poll_vote", fmt.Sprintf("%s|%d", p.pollID, option)); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	c, err := fake.WaitCall(ctx, "chat.postEphemeral", func(c slackfake.Call) bool {
+		return c.Params.Get("user") == who.id && len(fake.CallsTo("chat.postEphemeral")) > before
+	})
+	if err != nil {
+		return fmt.Errorf("demo: no vote confirmation: %w", err)
+	}
+	name := strings.Fields(who.name)[0]
+	fmt.Fprintf(p.out, "  %s  %s votes. Only %s sees: %s\n", fake.Options().Clock.Now().In(p.loc).Format("Mon 15:04"), name, name, c.Params.Get("text"))
+	return nil
+}
+
+// closePoll: the deadline passes; the results go to the channel, Maya gets
+// the adopt button and presses it.
+func (p *printer) closePoll(ctx context.Context, fake *slackfake.Server) error {
+	now := fake.Options().Clock.Now()
+	if err := p.pollJobs(ctx); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	dm, err := fake.WaitCall(ctx, "chat.postMessage", func(c slackfake.Call) bool { return strings.Contains(c.Params.Get("blocks"), "poll_adopt") })
+	if err != nil {
+		return fmt.Errorf("demo: no results for the creator: %w", err)
+	}
+	var blocks slack.Blocks
+	if err := json.Unmarshal([]byte(dm.Params.Get("blocks")), &blocks); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(p.out, "  %s  The poll's deadline passes. Maya gets the results by DM:\n", now.In(p.loc).Format("Mon 15:04"))
+	text := nudge.PlainText(nudge.Message{Blocks: blocks.BlockSet}, func(u activity.UserID) string { return strings.Fields(p.name(u))[0] })
+	text = strings.ReplaceAll(text, "<#"+channelWeb+">", "#"+channelName)
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		fmt.Fprintf(p.out, "    │ %s\n", line)
+	}
+	if err := click(ctx, fake, maya.id, dm.Params.Get("channel"), "poll_adopt", p.pollID); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	told, err := fake.WaitCall(ctx, "chat.postMessage", func(c slackfake.Call) bool {
+		return c.Params.Get("channel") == channelWeb && strings.Contains(c.Params.Get("text"), "agreed on its messaging norm")
+	})
+	if err != nil {
+		return fmt.Errorf("demo: the channel was not told: %w", err)
+	}
+	fmt.Fprintf(p.out, "  %s  Maya presses “Adopt as team norm”. trustnudge tells #%s: %s\n", now.In(p.loc).Format("Mon 15:04"), channelName, p.plain(told.Params.Get("text")))
+	fmt.Fprintln(p.out, "             From now on, after-hours nudges follow the hours the team chose.")
 	return nil
 }

@@ -27,6 +27,13 @@ func TestRun_TellsTheWeekWithMetadataOnly(t *testing.T) {
 		"not counted: Noor joined the channel",
 		"the bot acked both deliveries and counted the message once.",
 		"1 duplicate skipped",
+		"Maya gets a nudge privately in #team-web",
+		"Maya gets a nudge as a direct message from trustnudge",
+		"Schedule send",
+		"trustnudge posts the poll in #team-web",
+		"Only Alex sees: You chose",
+		"3 people voted",
+		"This team agreed on its messaging norm",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q\n%s", want, got)

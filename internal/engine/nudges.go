@@ -13,6 +13,7 @@ import (
 	"github.com/trustnudge/trustnudge/internal/detect"
 	"github.com/trustnudge/trustnudge/internal/people"
 	"github.com/trustnudge/trustnudge/internal/policy"
+	"github.com/trustnudge/trustnudge/internal/workhours"
 )
 
 // Delivery is one nudge the adapter must send: what it is about and the
@@ -234,7 +235,7 @@ func (e *Engine) sweepManager(ctx context.Context, team activity.TeamID, id acti
 	if err != nil {
 		return err
 	}
-	hours, _, err := e.EffectiveHours(ctx, team, id)
+	hours, err := e.teamHours(ctx, team, id)
 	if err != nil {
 		return err
 	}
@@ -329,4 +330,22 @@ func (e *Engine) Feedback(ctx context.Context, a Actor, nudgeID, feedback string
 		return "Thanks, noted: glad it helped.", nil
 	}
 	return "Thanks, noted. If this kind of nudge isn't useful to you, *Stop these* switches it off.", nil
+}
+
+// teamHours are the hours a manager's waiting time is counted in: the
+// team's adopted norm when there is one (in the manager's zone), else the
+// manager's own.
+func (e *Engine) teamHours(ctx context.Context, team activity.TeamID, manager activity.UserID) (workhours.Hours, error) {
+	h, _, err := e.EffectiveHours(ctx, team, manager)
+	if err != nil {
+		return workhours.Hours{}, err
+	}
+	norm, ok, err := e.teamNorm(team, manager)
+	if err != nil || !ok {
+		return h, err
+	}
+	if !norm.HasZone() {
+		norm = norm.In(h.Location())
+	}
+	return norm, nil
 }

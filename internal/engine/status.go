@@ -230,10 +230,17 @@ func (e *Engine) Home(ctx context.Context, a Actor) (HomeState, error) {
 		return HomeState{}, err
 	}
 	st.OnTeamsOf = len(ms)
-	// A team norm adopted by one of their managers is what the detectors
-	// use for them, so that is what they see.
+	// A team norm adopted by one of their managers (or by themselves, for
+	// their own team) is what the detectors use, so that is what they see.
+	ids := []activity.UserID{}
+	if st.OptedIn {
+		ids = append(ids, a.User)
+	}
 	for _, m := range ms {
-		norm, ok, err := e.teamNorm(a.Team, m.ID)
+		ids = append(ids, m.ID)
+	}
+	for _, id := range ids {
+		norm, ok, err := e.teamNorm(a.Team, id)
 		if err != nil {
 			return HomeState{}, err
 		}
