@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -40,6 +41,7 @@ Usage:
   trustnudge demo [--json]  run the real bot against a built-in Slack emulator; no setup needed
                           (--json also prints each nudge's Block Kit JSON)
   trustnudge backup FILE  write a consistent copy of the database to FILE, also while the bot runs
+  trustnudge healthcheck  exit 0 if the running bot answers /healthz (for container HEALTHCHECKs)
   trustnudge version      print the version
   trustnudge help [config]  this text, or every environment variable with its default
 
@@ -87,6 +89,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError{"backup needs exactly one argument: the file to write"}
 		}
 		return runBackup(ctx, args[0], stdout)
+	case "healthcheck":
+		if len(args) > 0 {
+			return usageError{fmt.Sprintf("healthcheck takes no arguments, got %q", args[0])}
+		}
+		return runHealthcheck(ctx, stdout)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "trustnudge", versionString())
 		return nil
@@ -381,4 +388,36 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		settings.LogLevel = config.LogLevel(slog.LevelWarn)
 	}
 	return demo.Run(ctx, demo.Options{Out: stdout, Log: settings.NewLogger(stderr), Version: versionString(), JSON: jsonOut})
+}
+
+// runHealthcheck asks the running bot's /healthz, for container health
+// checks that have no shell or curl.
+func runHealthcheck(ctx context.Context, stdout io.Writer) error {
+	settings, err := config.LoadSettings()
+	if err != nil {
+		return err
+	}
+	if settings.HTTPAddr == "" {
+		return &config.Error{Var: config.Prefix + "_HTTP_ADDR", Msg: "is empty, so there is no /healthz to ask; set it (e.g. 127.0.0.1:8089) for health checks"}
+	}
+	host, port, _ := net.SplitHostPort(settings.HTTPAddr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1" // the server listens on all interfaces; ask it locally
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
+	}
+	fmt.Fprintln(stdout, "ok")
+	return nil
 }

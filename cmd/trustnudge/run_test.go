@@ -401,3 +401,23 @@ func TestRun_HelpAndVersion(t *testing.T) {
 		t.Errorf("version = %q, %v", out.String(), err)
 	}
 }
+
+func TestRun_Healthcheck(t *testing.T) {
+	fake := newFake(t, slackfake.Options{})
+	addr := freeAddr(t)
+	startBotNoWait(t, fake, tempDB(t), addr)
+	waitHTTP(t, "http://"+addr+"/healthz", 200)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"healthcheck"}, &out, &bytes.Buffer{}); err != nil || out.String() != "ok\n" {
+		t.Fatalf("healthcheck against a running bot = %v, %q; want ok", err, out.String())
+	}
+	// Nothing listening: exit 1 with the reason.
+	t.Setenv("TRUSTNUDGE_HTTP_ADDR", freeAddr(t))
+	if err := run(context.Background(), []string{"healthcheck"}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || exitCode(err) != 1 {
+		t.Errorf("healthcheck with nothing listening = %v; want exit 1", err)
+	}
+	t.Setenv("TRUSTNUDGE_HTTP_ADDR", "")
+	if err := run(context.Background(), []string{"healthcheck"}, &bytes.Buffer{}, &bytes.Buffer{}); exitCode(err) != 2 {
+		t.Errorf("healthcheck with no address = %v; want exit 2 naming the variable", err)
+	}
+}
