@@ -70,8 +70,14 @@ func (a *App) library() *nudge.Library {
 	return nudge.Default()
 }
 
-// sendDM opens (or reuses) the app's DM with user and posts msg there.
+// sendDM posts a nudge in the app's DM with user.
 func (a *App) sendDM(ctx context.Context, user activity.UserID, msg nudge.Message) error {
+	return a.dm(ctx, user, msg.Text, msg.Blocks)
+}
+
+// dm opens (or reuses) the app's DM with user and posts there; links are
+// not unfurled, so a list of message links stays a list.
+func (a *App) dm(ctx context.Context, user activity.UserID, text string, blocks []slack.Block) error {
 	var channel string
 	err := a.call(ctx, "conversations.open", func(ctx context.Context) error {
 		ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{string(user)}, ReturnIM: true})
@@ -84,7 +90,7 @@ func (a *App) sendDM(ctx context.Context, user activity.UserID, msg nudge.Messag
 		return err
 	}
 	return a.call(ctx, "chat.postMessage", func(ctx context.Context) error {
-		_, _, err := a.api.PostMessageContext(ctx, channel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...), slack.MsgOptionDisableLinkUnfurl())
+		_, _, err := a.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...), slack.MsgOptionDisableLinkUnfurl())
 		return err
 	})
 }

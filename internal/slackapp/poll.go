@@ -150,21 +150,7 @@ func (a *App) pollAction(ctx context.Context, actor engine.Actor, channel, actio
 func (a *App) announceClosed(ctx context.Context, st engine.PollState) {
 	a.updatePollMessage(ctx, st)
 	blocks := slackui.AdoptMessage(pollView(st))
-	var channel string
-	err := a.call(ctx, "conversations.open", func(ctx context.Context) error {
-		ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{string(st.Poll.Creator)}, ReturnIM: true})
-		if err == nil {
-			channel = ch.ID
-		}
-		return err
-	})
-	if err == nil {
-		err = a.call(ctx, "chat.postMessage", func(ctx context.Context) error {
-			_, _, err := a.api.PostMessageContext(ctx, channel, slack.MsgOptionText("Your poll closed: "+st.Poll.Question, false), slack.MsgOptionBlocks(blocks...))
-			return err
-		})
-	}
-	if err != nil {
+	if err := a.dm(ctx, st.Poll.Creator, "Your poll closed: "+st.Poll.Question, blocks); err != nil {
 		a.log.Error("poll: tell creator", "poll", st.Poll.ID, "err", err)
 	}
 }
