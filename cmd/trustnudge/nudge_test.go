@@ -50,7 +50,7 @@ func startClockBot(t *testing.T, fake *slackfake.Server, clk *clock.Fake, db str
 	ctx, cancel := context.WithCancel(context.Background())
 	cb := &clockBot{bot: b, logs: logs, cancel: cancel, done: make(chan error, 1)}
 	opened := fake.ConnectionsOpened()
-	go func() { cb.done <- serve(ctx, log, "", cfg.BotToken.Reveal(), b.db, b.slack, b.sched) }()
+	go func() { cb.done <- serve(ctx, log, "", cfg.BotToken.Reveal(), b.db, b.slack, b.sched, b.metrics) }()
 	t.Cleanup(func() { cb.stop(t) })
 	wctx, wcancel := context.WithTimeout(ctx, 15*time.Second)
 	defer wcancel()

@@ -21,6 +21,7 @@ import (
 	"github.com/trustnudge/trustnudge/internal/config"
 	"github.com/trustnudge/trustnudge/internal/demo"
 	"github.com/trustnudge/trustnudge/internal/engine"
+	"github.com/trustnudge/trustnudge/internal/metrics"
 	"github.com/trustnudge/trustnudge/internal/nudge"
 	"github.com/trustnudge/trustnudge/internal/ops"
 	"github.com/trustnudge/trustnudge/internal/people"
@@ -145,17 +146,18 @@ func runBot(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	defer b.close()
-	return serve(ctx, log, cfg.HTTPAddr, cfg.BotToken.Reveal(), b.db, b.slack, b.sched)
+	return serve(ctx, log, cfg.HTTPAddr, cfg.BotToken.Reveal(), b.db, b.slack, b.sched, b.metrics)
 }
 
 // bot is the wired application: what `trustnudge run` serves. Tests build
 // it with a fake clock and drive the sweep themselves.
 type bot struct {
-	db     *store.DB
-	slack  *slackapp.App
-	engine *engine.Engine
-	sched  *schedule.Scheduler
-	log    *slog.Logger
+	metrics *metrics.Metrics
+	db      *store.DB
+	slack   *slackapp.App
+	engine  *engine.Engine
+	sched   *schedule.Scheduler
+	log     *slog.Logger
 }
 
 func newBot(cfg config.Config, log *slog.Logger, clk clock.Clock) (*bot, error) {
@@ -163,6 +165,8 @@ func newBot(cfg config.Config, log *slog.Logger, clk clock.Clock) (*bot, error) 
 	if err != nil {
 		return nil, err
 	}
+	m := metrics.New()
+	m.SetDBSize(db.Size)
 	app := slackapp.New(slackapp.Options{
 		AppToken: cfg.AppToken.Reveal(),
 		BotToken: cfg.BotToken.Reveal(),
@@ -170,6 +174,7 @@ func newBot(cfg config.Config, log *slog.Logger, clk clock.Clock) (*bot, error) 
 		Events:   db,
 		Logger:   log,
 		Clock:    clk,
+		Metrics:  m,
 	})
 	started := clk.Now()
 	eng := engine.New(engine.Options{
@@ -192,6 +197,7 @@ func newBot(cfg config.Config, log *slog.Logger, clk clock.Clock) (*bot, error) 
 		Variants:   nudgeVariants(nudge.Default()),
 		Polls:      db,
 		PollQuorum: cfg.PollQuorum,
+		OnOutcome:  func(o engine.Outcome) { m.Nudge(o.Kind, o.Result, o.Reason) },
 	})
 	app.SetCore(eng)
 
@@ -212,7 +218,7 @@ func newBot(cfg config.Config, log *slog.Logger, clk clock.Clock) (*bot, error) 
 			return nil, err
 		}
 	}
-	return &bot{db: db, slack: app, engine: eng, sched: sched, log: log}, nil
+	return &bot{metrics: m, db: db, slack: app, engine: eng, sched: sched, log: log}, nil
 }
 
 func (b *bot) close() {
@@ -240,7 +246,7 @@ func retention(db *store.DB, log *slog.Logger, now time.Time, keep time.Duration
 
 // serve runs the adapter and the ops server together until ctx ends or one
 // of them fails.
-func serve(ctx context.Context, log *slog.Logger, httpAddr, backupToken string, db *store.DB, app *slackapp.App, sched *schedule.Scheduler) error {
+func serve(ctx context.Context, log *slog.Logger, httpAddr, backupToken string, db *store.DB, app *slackapp.App, sched *schedule.Scheduler, m *metrics.Metrics) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return sched.Run(ctx) })
 	if httpAddr != "" {
@@ -259,6 +265,7 @@ func serve(ctx context.Context, log *slog.Logger, httpAddr, backupToken string, 
 			Backup:      db.Backup,
 			BackupToken: backupToken,
 			Logger:      log,
+			Metrics:     m.Handler(),
 		}
 		g.Go(func() error { return srv.Serve(ctx, ln) })
 	}

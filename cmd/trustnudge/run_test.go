@@ -421,3 +421,34 @@ func TestRun_Healthcheck(t *testing.T) {
 		t.Errorf("healthcheck with no address = %v; want exit 2 naming the variable", err)
 	}
 }
+
+func TestRun_MetricsCountAndIdentifyNoOne(t *testing.T) {
+	fake := newFake(t, slackfake.Options{})
+	addr := freeAddr(t)
+	b := startBotNoWait(t, fake, tempDB(t), addr)
+	waitHTTP(t, "http://"+addr+"/readyz", 200)
+	say(t, fake, "U1MGR", "optin")
+	ts, _ := fake.UserPost("C1TEAM", "U2ALEX", "hello <@U1MGR>", "")
+	waitObserved(t, b, ts)
+	_, body, err := httpGet("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`trustnudge_socket_events_received_total{kind="events_api"} 1`,
+		`trustnudge_socket_events_received_total{kind="slash_commands"} 1`,
+		`trustnudge_slack_api_calls_total{method="auth.test",result="ok"} 1`,
+		`trustnudge_socket_connected 1`,
+		`trustnudge_db_size_bytes`,
+		`trustnudge_socket_ack_latency_seconds_bucket`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	for _, id := range []string{"U1MGR", "U2ALEX", "C1TEAM", "T0TEAM", "hello"} {
+		if strings.Contains(body, id) {
+			t.Errorf("/metrics contains %q, which identifies someone", id)
+		}
+	}
+}

@@ -23,6 +23,8 @@ type Server struct {
 	// BackupToken must be presented as "Authorization: Bearer …" to /backup.
 	BackupToken string
 	Logger      *slog.Logger
+	// Metrics serves /metrics (Prometheus); nil leaves it out.
+	Metrics http.Handler
 }
 
 // Handler returns the HTTP handler with every endpoint.
@@ -42,6 +44,9 @@ func (s *Server) Handler() http.Handler {
 		io.WriteString(w, "ready\n")
 	})
 	mux.HandleFunc("GET /backup", s.serveBackup)
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
+	}
 	return mux
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/trustnudge/trustnudge/internal/activity"
 	"github.com/trustnudge/trustnudge/internal/clock"
 	"github.com/trustnudge/trustnudge/internal/engine"
+	"github.com/trustnudge/trustnudge/internal/metrics"
 	"github.com/trustnudge/trustnudge/internal/nudge"
 )
 
@@ -49,6 +50,8 @@ type Options struct {
 	QueueSize int
 	// HandleTimeout bounds the core's work on one event.
 	HandleTimeout time.Duration
+	// Metrics records what the adapter does (nil records nothing).
+	Metrics *metrics.Metrics
 	// Library is the nudge library; nil uses the embedded one.
 	Library *nudge.Library
 	// PingInterval is how long the socket may go without a ping from Slack
@@ -205,14 +208,19 @@ func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketm
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
 		a.connected.Store(false)
+		a.opts.Metrics.SetConnected(false)
 		a.log.Info("connecting to slack")
 	case socketmode.EventTypeConnected:
-		a.stats.Connections.Add(1)
+		if a.stats.Connections.Add(1) > 1 {
+			a.opts.Metrics.Reconnect()
+		}
 		a.log.Info("socket connected")
 	case socketmode.EventTypeHello:
 		a.connected.Store(true)
+		a.opts.Metrics.SetConnected(true)
 	case socketmode.EventTypeConnectionError:
 		a.connected.Store(false)
+		a.opts.Metrics.SetConnected(false)
 		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
 			a.log.Warn("socket connection failed; retrying", "attempt", ce.Attempt, "backoff", ce.Backoff, "err", ce.ErrorObj)
 		}
@@ -222,6 +230,7 @@ func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketm
 	case socketmode.EventTypeIncomingError:
 		// A frame that is not JSON at all has no envelope_id to ack.
 		a.stats.Malformed.Add(1)
+		a.opts.Metrics.EventRejected(metrics.KindBadMessage, metrics.RejectUnreadable)
 		a.log.Warn("unreadable frame from slack skipped")
 	case socketmode.EventTypeErrorWriteFailed:
 		if wf, ok := evt.Data.(*socketmode.ErrorWriteFailed); ok && wf.Response != nil {
@@ -230,25 +239,29 @@ func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketm
 	case socketmode.EventTypeErrorBadMessage:
 		a.stats.Envelopes.Add(1)
 		a.stats.Malformed.Add(1)
+		a.opts.Metrics.EventReceived(metrics.KindBadMessage)
+		a.opts.Metrics.EventRejected(metrics.KindBadMessage, metrics.RejectUnknownType)
 		bm, _ := evt.Data.(*socketmode.ErrorBadMessage)
 		var id string
 		if bm != nil {
 			id = envelopeID(bm.Message)
 		}
 		if id != "" {
-			a.ack(ctx, client, id, nil)
+			a.ack(ctx, client, id, nil, metrics.KindBadMessage, time.Now())
 		}
 		a.log.Warn("envelope slack-go could not parse; acked and skipped", "envelope_id", id)
 	case socketmode.EventTypeEventsAPI:
 		a.stats.Envelopes.Add(1)
+		a.opts.Metrics.EventReceived(metrics.KindEventsAPI)
 		req := evt.Request
-		a.ack(ctx, client, req.EnvelopeID, nil)
+		a.ack(ctx, client, req.EnvelopeID, nil, metrics.KindEventsAPI, time.Now())
 		select {
 		case queue <- job{envelopeID: req.EnvelopeID, payload: req.Payload, received: a.clock.Now()}:
 		case <-ctx.Done():
 		}
 	case socketmode.EventTypeSlashCommand:
 		a.stats.Envelopes.Add(1)
+		a.opts.Metrics.EventReceived(metrics.KindSlashCommands)
 		cmd, _ := evt.Data.(slack.SlashCommand)
 		id := evt.Request.EnvelopeID
 		// Commands may call users.info and write to the database; run them
@@ -256,13 +269,16 @@ func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketm
 		a.inflight.Go(func() { a.handleCommand(ctx, client, id, cmd) })
 	case socketmode.EventTypeInteractive:
 		a.stats.Envelopes.Add(1)
+		a.opts.Metrics.EventReceived(metrics.KindInteractive)
 		cb, _ := evt.Data.(slack.InteractionCallback)
 		id := evt.Request.EnvelopeID
 		a.inflight.Go(func() { a.handleInteraction(ctx, client, id, cb) })
 	}
 }
 
-func (a *App) ack(ctx context.Context, client *socketmode.Client, envelopeID string, payload any) {
+// ack acknowledges an envelope; kind and received are for the ack latency
+// metric (from the envelope reaching the loop to the ack being queued).
+func (a *App) ack(ctx context.Context, client *socketmode.Client, envelopeID string, payload any, kind string, received time.Time) {
 	if err := client.AckCtx(ctx, envelopeID, payload); err != nil {
 		if !errors.Is(err, context.Canceled) {
 			a.log.Warn("ack failed", "envelope_id", envelopeID, "err", err)
@@ -270,6 +286,7 @@ func (a *App) ack(ctx context.Context, client *socketmode.Client, envelopeID str
 		return
 	}
 	a.stats.Acked.Add(1)
+	a.opts.Metrics.EventAcked(kind, time.Since(received))
 }
 
 // process hands acked events to the core, one at a time and in order, so a
@@ -284,6 +301,7 @@ func (a *App) processOne(j job) {
 	var cb callback
 	if err := json.Unmarshal(j.payload, &cb); err != nil {
 		a.stats.Malformed.Add(1)
+		a.opts.Metrics.EventRejected(metrics.KindEventsAPI, metrics.RejectMalformed)
 		a.log.Warn("events_api payload does not decode; skipped", "envelope_id", j.envelopeID, "err", describeJSONError(err))
 		return
 	}
@@ -293,6 +311,7 @@ func (a *App) processOne(j job) {
 			a.log.Error("event log failed; processing anyway", "event_id", cb.EventID, "err", err)
 		} else if !first {
 			a.stats.Duplicates.Add(1)
+			a.opts.Metrics.EventDeduplicated()
 			a.log.Debug("duplicate event skipped", "event_id", cb.EventID)
 			return
 		}
@@ -314,6 +333,7 @@ func (a *App) processOne(j job) {
 	tr, err := translate(cb, a.self)
 	if err != nil {
 		a.stats.Malformed.Add(1)
+		a.opts.Metrics.EventRejected(metrics.KindEventsAPI, metrics.RejectMalformed)
 		a.log.Warn("event skipped", "event_id", cb.EventID, "envelope_id", j.envelopeID, "err", err)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/trustnudge/trustnudge/internal/activity"
 	"github.com/trustnudge/trustnudge/internal/command"
 	"github.com/trustnudge/trustnudge/internal/engine"
+	"github.com/trustnudge/trustnudge/internal/metrics"
 	"github.com/trustnudge/trustnudge/internal/nudge"
 	"github.com/trustnudge/trustnudge/internal/slackui"
 )
@@ -23,25 +24,27 @@ const ackBudget = 2500 * time.Millisecond
 // handleCommand answers a slash command in its ack, then refreshes the
 // person's App Home if the command changed something.
 func (a *App) handleCommand(ctx context.Context, client *socketmode.Client, envelopeID string, cmd slack.SlashCommand) {
+	received := time.Now()
+	ack := func(payload any) { a.ack(ctx, client, envelopeID, payload, metrics.KindSlashCommands, received) }
 	if a.core == nil {
-		a.ack(ctx, client, envelopeID, a.commandReply(cmd))
+		ack(a.commandReply(cmd))
 		return
 	}
 	actor := engine.Actor{Team: activity.TeamID(cmd.TeamID), User: activity.UserID(cmd.UserID)}
 	if c, err := command.Parse(cmd.Text); err == nil && c.Kind == command.Poll {
 		// The form needs the command's trigger_id, good for 3 seconds.
 		if err := a.openPollModal(ctx, actor, cmd.TriggerID, activity.ChannelID(cmd.ChannelID)); err != nil {
-			a.ack(ctx, client, envelopeID, ephemeral(noticeFor("", err, a)))
+			ack(ephemeral(noticeFor("", err, a)))
 			return
 		}
-		a.ack(ctx, client, envelopeID, nil)
+		ack(nil)
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, ackBudget)
 	reply := a.core.Command(cctx, engine.Request{Team: actor.Team, User: actor.User, Channel: activity.ChannelID(cmd.ChannelID), Text: cmd.Text})
 	cancel()
 	a.log.Debug("slash command answered", "user", cmd.UserID, "channel", cmd.ChannelID, "changed", reply.HomeChanged)
-	a.ack(ctx, client, envelopeID, ephemeral(reply.Text))
+	ack(ephemeral(reply.Text))
 	if reply.HomeChanged {
 		a.publishHome(ctx, actor, "")
 	}
@@ -80,10 +83,12 @@ func homeOf(st engine.HomeState, notice string) slackui.Home {
 // clicks are acked at once (Slack ignores their ack payload); a modal
 // submission is answered in its ack, so validation errors show in the modal.
 func (a *App) handleInteraction(ctx context.Context, client *socketmode.Client, envelopeID string, cb slack.InteractionCallback) {
+	received := time.Now()
+	ack := func(payload any) { a.ack(ctx, client, envelopeID, payload, metrics.KindInteractive, received) }
 	actor := engine.Actor{Team: activity.TeamID(cb.Team.ID), User: activity.UserID(cb.User.ID)}
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
-		a.ack(ctx, client, envelopeID, nil)
+		ack(nil)
 		if a.core == nil {
 			return
 		}
@@ -114,18 +119,18 @@ func (a *App) handleInteraction(ctx context.Context, client *socketmode.Client, 
 		}
 	case slack.InteractionTypeViewSubmission:
 		if a.core == nil {
-			a.ack(ctx, client, envelopeID, nil)
+			ack(nil)
 			return
 		}
 		cctx, cancel := context.WithTimeout(ctx, ackBudget)
 		resp, notice := a.viewSubmission(cctx, actor, cb.View)
 		cancel()
-		a.ack(ctx, client, envelopeID, resp)
+		ack(resp)
 		if resp == nil {
 			a.publishHome(ctx, actor, notice)
 		}
 	default:
-		a.ack(ctx, client, envelopeID, nil)
+		ack(nil)
 		a.log.Debug("interaction not handled", "type", cb.Type, "user", cb.User.ID)
 	}
 }

@@ -119,6 +119,7 @@ func (a *App) pollAction(ctx context.Context, actor engine.Actor, channel, actio
 		msg, err := a.core.Vote(ctx, actor, id, option)
 		a.tellPrivately(ctx, channel, actor.User, noticeFor(msg, err, a), responseURL)
 		if err == nil {
+			a.opts.Metrics.PollVote()
 			a.pollUpdates.request(a, actor.Team, id)
 		}
 	case slackui.ActionClosePoll:

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/trustnudge/trustnudge/internal/metrics"
 )
 
 // Retry limits for Web API calls. Rate limits are waited out (Slack says how
@@ -31,6 +33,7 @@ func (a *App) call(ctx context.Context, method string, fn func(context.Context) 
 	for {
 		err := fn(ctx)
 		if err == nil {
+			a.opts.Metrics.APICall(method, metrics.ResultOK)
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -42,13 +45,17 @@ func (a *App) call(ctx context.Context, method string, fn func(context.Context) 
 		case errors.As(err, &rl) && waits < maxRateLimitWaits:
 			waits++
 			delay = min(max(rl.RetryAfter, time.Second), maxRetryAfter)
+			a.opts.Metrics.APICall(method, metrics.ResultRateLimited)
+			a.opts.Metrics.RateLimitWait(method, delay)
 			a.log.Warn("slack rate limited; waiting", "method", method, "retry_after", delay, "wait", waits)
 		case transient(err) && tries < maxTransientTries-1:
 			tries++
+			a.opts.Metrics.APICall(method, metrics.ResultTransient)
 			delay = backoff
 			backoff *= 2
 			a.log.Warn("slack call failed; retrying", "method", method, "err", err, "attempt", tries, "backoff", delay)
 		default:
+			a.opts.Metrics.APICall(method, metrics.ResultError)
 			return fmt.Errorf("slack %s: %w", method, err)
 		}
 		t := time.NewTimer(delay)
