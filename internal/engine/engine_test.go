@@ -372,6 +372,26 @@ func TestNudge_AtMostOnce(t *testing.T) {
 			t.Errorf("delivered %d nudges; want 1", del.n)
 		}
 	})
+	t.Run("with no cooldown, the same message still nudges once", func(t *testing.T) {
+		e, clk := newEngine(t)
+		e.opts.Policy.Cooldown = map[string]time.Duration{}
+		del := &countingDeliverer{}
+		e.opts.Deliverer = del
+		setUpTeam(t, e)
+		clk.Set(late)
+		o := msgAt("UMGR", late, "UALEX")
+		for range 3 {
+			if err := e.Observe(context.Background(), o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.Observe(context.Background(), msgAt("UMGR", late.Add(time.Minute), "UALEX")); err != nil {
+			t.Fatal(err)
+		}
+		if del.n != 2 {
+			t.Errorf("delivered %d nudges for 2 distinct messages (one seen 3 times); want 2", del.n)
+		}
+	})
 	t.Run("a failed delivery is not retried into a second copy", func(t *testing.T) {
 		e, clk := newEngine(t)
 		del := &failingDeliverer{}

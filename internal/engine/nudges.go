@@ -56,6 +56,18 @@ func (e *Engine) afterManagerMessage(ctx context.Context, m people.Manager, o ac
 		return nil
 	}
 	f.Team, f.Manager = o.Team, m.ID
+	// One nudge per message, whatever the cooldown: a message processed
+	// twice (a redelivery whose event ID was lost in a crash) must not
+	// nudge twice.
+	past, err := e.store.NudgesOf(m.Team, m.ID, e.clock.Now().Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	for _, r := range past {
+		if r.Kind == people.KindAfterHours && r.Channel == o.Channel && r.TS == o.TS {
+			return nil
+		}
+	}
 	return e.nudge(ctx, m, people.KindAfterHours, func(rec *policy.Record, d *Delivery) {
 		rec.Channel, rec.TS = o.Channel, o.TS
 		d.AfterHours = &f
