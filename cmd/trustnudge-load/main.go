@@ -28,7 +28,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -44,16 +43,11 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/bot"
 	"github.com/trustnudge/trustnudge/internal/clock"
 	"github.com/trustnudge/trustnudge/internal/config"
-	"github.com/trustnudge/trustnudge/internal/engine"
-	"github.com/trustnudge/trustnudge/internal/nudge"
-	"github.com/trustnudge/trustnudge/internal/people"
-	"github.com/trustnudge/trustnudge/internal/policy"
-	"github.com/trustnudge/trustnudge/internal/schedule"
 	"github.com/trustnudge/trustnudge/internal/slackapp"
 	"github.com/trustnudge/trustnudge/internal/slackfake"
-	"github.com/trustnudge/trustnudge/internal/store"
 )
 
 func main() {
@@ -267,83 +261,6 @@ type sent struct {
 	burst bool
 }
 
-// bot is the wired application, as cmd/trustnudge's newBot builds it.
-type bot struct {
-	db    *store.DB
-	app   *slackapp.App
-	eng   *engine.Engine
-	sched *schedule.Scheduler
-}
-
-// newBot mirrors cmd/trustnudge's newBot (run.go), which cannot be imported
-// from a main package: the same store, adapter, engine and jobs.
-func newBot(cfg config.Config, log *slog.Logger, clk clock.Clock) (*bot, error) {
-	db, err := store.Open(cfg.DB, store.Options{Clock: clk, Logger: log, Secret: cfg.SecretBytes()})
-	if err != nil {
-		return nil, err
-	}
-	app := slackapp.New(slackapp.Options{
-		AppToken: cfg.AppToken.Reveal(),
-		BotToken: cfg.BotToken.Reveal(),
-		APIURL:   cfg.APIURL(),
-		Events:   db,
-		Logger:   log,
-		Clock:    clk,
-	})
-	started := clk.Now()
-	eng := engine.New(engine.Options{
-		Store:        db,
-		Directory:    app.Directory(),
-		Clock:        clk,
-		Log:          log,
-		DefaultHours: cfg.DefaultHours.Hours,
-		DefaultTZ:    cfg.DefaultTZ.Loc(),
-		Admins:       cfg.Admins,
-		Retention:    cfg.Retention,
-		Health: func() engine.Health {
-			return engine.Health{Version: "load", Started: started, Connected: app.Connected()}
-		},
-		Policy: policy.Config{
-			Cooldown:  map[string]time.Duration{people.KindAfterHours: cfg.CooldownAfterHours, people.KindSlowReply: cfg.CooldownSlowReply},
-			WeeklyCap: cfg.WeeklyCap,
-		},
-		Deliverer: app,
-		Variants: func(kind string) []string {
-			var ids []string
-			for _, e := range nudge.Default().Variants(kind) {
-				ids = append(ids, e.ID)
-			}
-			return ids
-		},
-		Polls:      db,
-		PollQuorum: cfg.PollQuorum,
-	})
-	app.SetCore(eng)
-
-	sched := schedule.New(time.UTC, log)
-	for _, j := range []schedule.Job{
-		{Name: "purge-event-ids", Spec: "@every 5m", Run: func(context.Context) error {
-			_, err := db.PurgeEvents(clk.Now().Add(-store.EventWindow))
-			return err
-		}},
-		{Name: "sweep-slow-replies", Spec: "@every " + cfg.SweepInterval.String(), Run: eng.Sweep},
-		{Name: "poll-deadlines", Spec: "@every 1m", Run: app.PollJobs},
-		{Name: "retention", Spec: "17 3 * * *", Run: func(context.Context) error {
-			now := clk.Now()
-			_, err1 := db.PurgeObservations(now.Add(-cfg.Retention))
-			_, err2 := db.PurgeRequests(now.Add(-cfg.Retention))
-			_, err3 := db.PurgeNudges(now.Add(-26 * 7 * 24 * time.Hour))
-			return errors.Join(err1, err2, err3)
-		}},
-	} {
-		if err := sched.Add(j); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	return &bot{db: db, app: app, eng: eng, sched: sched}, nil
-}
-
 // setenv sets the variables and returns a function that restores them.
 func setenv(vars map[string]string) func() {
 	type old struct {
@@ -410,16 +327,17 @@ func load(ctx context.Context, o Options, stderr io.Writer) (Report, error) {
 		return r, err
 	}
 	log := cfg.NewLogger(stderr)
-	b, err := newBot(cfg, log, clock.Real{})
+	// The same wiring as `trustnudge run`.
+	b, err := bot.New(cfg, log, clock.Real{}, "load")
 	if err != nil {
 		return r, err
 	}
-	defer b.db.Close()
+	defer b.Close()
 
 	botCtx, stopBot := context.WithCancel(context.Background())
 	g, gctx := errgroup.WithContext(botCtx)
-	g.Go(func() error { return b.sched.Run(gctx) })
-	g.Go(func() error { return b.app.Run(gctx) })
+	g.Go(func() error { return b.Sched.Run(gctx) })
+	g.Go(func() error { return b.Slack.Run(gctx) })
 	stopped := false
 	stop := func() error {
 		if stopped {
@@ -535,7 +453,7 @@ func load(ctx context.Context, o Options, stderr io.Writer) (Report, error) {
 		}
 	}
 	burstEvents := r.Events
-	if err := waitObserved(ctx, b.app, burstEvents, 5*time.Minute); err != nil {
+	if err := waitObserved(ctx, b.Slack, burstEvents, 5*time.Minute); err != nil {
 		return r, fmt.Errorf("burst: %w", err)
 	}
 	burstHandled := time.Since(burstStart)
@@ -598,7 +516,7 @@ steady:
 	for _, s := range out {
 		fake.WaitAck(actx, s.env) // a missing ack is counted below
 	}
-	if err := waitObserved(ctx, b.app, r.Events, 5*time.Minute); err != nil {
+	if err := waitObserved(ctx, b.Slack, r.Events, 5*time.Minute); err != nil {
 		return r, err
 	}
 	if err := waitVotesAnswered(ctx, fake, r.Votes); err != nil {
@@ -662,7 +580,7 @@ steady:
 	if burstEvents > 0 && lastBurstAck.After(burstStart) {
 		r.BurstAckedPerSec = float64(burstEvents) / lastBurstAck.Sub(burstStart).Seconds()
 	}
-	r.Observed = int(b.app.Stats().Observations.Load())
+	r.Observed = int(b.Slack.Stats().Observations.Load())
 	for _, c := range fake.CallsTo("chat.postEphemeral") {
 		if strings.Contains(c.Params.Get("text"), "You chose") {
 			r.VoteReplies++

@@ -17,15 +17,13 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	tnbot "github.com/trustnudge/trustnudge/internal/bot"
 	"github.com/trustnudge/trustnudge/internal/clock"
 	"github.com/trustnudge/trustnudge/internal/config"
 	"github.com/trustnudge/trustnudge/internal/demo"
 	"github.com/trustnudge/trustnudge/internal/engine"
 	"github.com/trustnudge/trustnudge/internal/metrics"
-	"github.com/trustnudge/trustnudge/internal/nudge"
 	"github.com/trustnudge/trustnudge/internal/ops"
-	"github.com/trustnudge/trustnudge/internal/people"
-	"github.com/trustnudge/trustnudge/internal/policy"
 	"github.com/trustnudge/trustnudge/internal/schedule"
 	"github.com/trustnudge/trustnudge/internal/slackapp"
 	"github.com/trustnudge/trustnudge/internal/store"
@@ -112,17 +110,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 }
 
-// nudgeVariants lists the library's entry ids per kind, for rotation.
-func nudgeVariants(lib *nudge.Library) engine.Variants {
-	return func(kind string) []string {
-		var ids []string
-		for _, e := range lib.Variants(kind) {
-			ids = append(ids, e.ID)
-		}
-		return ids
-	}
-}
-
 func versionString() string {
 	if version != "" {
 		return version
@@ -149,100 +136,26 @@ func runBot(ctx context.Context, stderr io.Writer) error {
 	return serve(ctx, log, cfg.HTTPAddr, cfg.BotToken.Reveal(), b.db, b.slack, b.sched, b.metrics)
 }
 
-// bot is the wired application: what `trustnudge run` serves. Tests build
-// it with a fake clock and drive the sweep themselves.
+// bot is the wired application (internal/bot), with the names the tests
+// use. Tests build it with a fake clock and drive the sweep themselves.
 type bot struct {
 	metrics *metrics.Metrics
 	db      *store.DB
 	slack   *slackapp.App
 	engine  *engine.Engine
 	sched   *schedule.Scheduler
-	log     *slog.Logger
+	b       *tnbot.Bot
 }
 
 func newBot(cfg config.Config, log *slog.Logger, clk clock.Clock) (*bot, error) {
-	db, err := store.Open(cfg.DB, store.Options{Clock: clk, Logger: log, Secret: cfg.SecretBytes()})
+	b, err := tnbot.New(cfg, log, clk, versionString())
 	if err != nil {
 		return nil, err
 	}
-	m := metrics.New()
-	m.SetDBSize(db.Size)
-	app := slackapp.New(slackapp.Options{
-		AppToken: cfg.AppToken.Reveal(),
-		BotToken: cfg.BotToken.Reveal(),
-		APIURL:   cfg.APIURL(),
-		Events:   db,
-		Logger:   log,
-		Clock:    clk,
-		Metrics:  m,
-	})
-	started := clk.Now()
-	eng := engine.New(engine.Options{
-		Store:        db,
-		Directory:    app.Directory(),
-		Clock:        clk,
-		Log:          log,
-		DefaultHours: cfg.DefaultHours.Hours,
-		DefaultTZ:    cfg.DefaultTZ.Loc(),
-		Admins:       cfg.Admins,
-		Retention:    cfg.Retention,
-		Health: func() engine.Health {
-			return engine.Health{Version: versionString(), Started: started, Connected: app.Connected()}
-		},
-		Policy: policy.Config{
-			Cooldown:  map[string]time.Duration{people.KindAfterHours: cfg.CooldownAfterHours, people.KindSlowReply: cfg.CooldownSlowReply},
-			WeeklyCap: cfg.WeeklyCap,
-		},
-		Deliverer:  app,
-		Variants:   nudgeVariants(nudge.Default()),
-		Polls:      db,
-		PollQuorum: cfg.PollQuorum,
-		OnOutcome:  func(o engine.Outcome) { m.Nudge(o.Kind, o.Result, o.Reason) },
-	})
-	app.SetCore(eng)
-
-	sched := schedule.New(time.UTC, log)
-	for _, j := range []schedule.Job{
-		{Name: "purge-event-ids", Spec: "@every 5m", Run: func(context.Context) error {
-			_, err := db.PurgeEvents(clk.Now().Add(-store.EventWindow))
-			return err
-		}},
-		{Name: "sweep-slow-replies", Spec: "@every " + cfg.SweepInterval.String(), Run: eng.Sweep},
-		{Name: "poll-deadlines", Spec: "@every 1m", Run: app.PollJobs},
-		{Name: "retention", Spec: "17 3 * * *", Run: func(context.Context) error {
-			return retention(db, log, clk.Now(), cfg.Retention)
-		}},
-	} {
-		if err := sched.Add(j); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	return &bot{metrics: m, db: db, slack: app, engine: eng, sched: sched, log: log}, nil
+	return &bot{metrics: b.Metrics, db: b.DB, slack: b.Slack, engine: b.Engine, sched: b.Sched, b: b}, nil
 }
 
-func (b *bot) close() {
-	if err := b.db.Close(); err != nil {
-		b.log.Error("closing database", "err", err)
-	}
-}
-
-// aggregateRetention is how long nudge records (the basis of trends) are
-// kept: 26 weeks.
-const aggregateRetention = 26 * 7 * 24 * time.Hour
-
-// retention deletes what is older than the retention periods allow: raw
-// message metadata and stale requests after TRUSTNUDGE_RETENTION, nudge
-// records after 26 weeks.
-func retention(db *store.DB, log *slog.Logger, now time.Time, keep time.Duration) error {
-	obs, err1 := db.PurgeObservations(now.Add(-keep))
-	reqs, err2 := db.PurgeRequests(now.Add(-keep))
-	nudges, err3 := db.PurgeNudges(now.Add(-aggregateRetention))
-	if n := obs + reqs + nudges; n > 0 {
-		log.Info("retention: deleted old records", "observations", obs, "requests", reqs, "nudges", nudges)
-	}
-	return errors.Join(err1, err2, err3)
-}
+func (b *bot) close() { b.b.Close() }
 
 // serve runs the adapter and the ops server together until ctx ends or one
 // of them fails.
