@@ -135,8 +135,8 @@ func faultOneNudgeAfterRetry(t *testing.T, fake *slackfake.Server, cb *clockBot,
 	if n := strings.Count(logs, `msg="nudge sent" kind=after_hours`); n != 1 {
 		t.Errorf("%d \"nudge sent\" lines; want 1\n%s", n, logs)
 	}
-	if strings.Contains(logs, "core failed") {
-		t.Errorf("the core reported a failure although the retry succeeded:\n%s", logs)
+	if strings.Contains(logs, "level=ERROR") {
+		t.Errorf("an error was logged although the retry succeeded:\n%s", logs)
 	}
 }
 
@@ -173,7 +173,8 @@ func TestFault_ServerErrorOnNudgeIsRetriedAndArrivesOnce(t *testing.T) {
 // refresh_requested and a TCP drop, each while messages are in flight and
 // more keep coming; then an outage (drop while Slack is unreachable).
 // Every message is handled exactly once, every fault costs a reconnect,
-// and /readyz is 503 exactly while the bot cannot be reached by Slack.
+// /readyz answers 503 during the outage and 200 once the bot is back, and
+// /healthz stays 200 throughout.
 func TestFault_SocketFaultsLoseNothingRepeatNothingAndReadyzTellsTheTruth(t *testing.T) {
 	fake := newFake(t, slackfake.Options{AckTimeout: 500 * time.Millisecond})
 	addr := freeAddr(t)
@@ -270,7 +271,7 @@ func TestFault_SlackUnreachableAtStartup(t *testing.T) {
 
 	// Keep failing for a while: at least 5 attempts at auth.test (more than
 	// one call's retry budget of 4) and the start-up loop starting over.
-	ctx := faultCtx(t, 45*time.Second)
+	ctx := faultCtx(t, 20*time.Second)
 	attempts := 0
 	if _, err := fake.WaitCall(ctx, "auth.test", func(slackfake.Call) bool { attempts++; return attempts >= 5 }); err != nil {
 		t.Fatalf("the bot stopped trying auth.test after %d attempts: %v\n%s", attempts, err, b.logs.String())
@@ -293,6 +294,7 @@ func TestFault_SlackUnreachableAtStartup(t *testing.T) {
 	}
 
 	fake.SetUnreachable(false)
+	ctx = faultCtx(t, 30*time.Second)
 	if err := fake.WaitConnectionsOpened(ctx, 1); err != nil {
 		t.Fatalf("bot did not connect once Slack was reachable: %v\n%s", err, b.logs.String())
 	}
@@ -354,10 +356,6 @@ func TestFault_MissingPingsMakeTheAdapterReconnect(t *testing.T) {
 	}
 	send(5)
 	faultWaitObserved(t, logs, tss)
-	// Pings every 50 ms keep a socket that tolerates 600 ms alive.
-	if n := fake.ConnectionsOpened(); n != 1 {
-		t.Errorf("%d sockets opened while pings flowed; want 1", n)
-	}
 
 	fake.SetPings(false)
 	opened := fake.ConnectionsOpened()
@@ -508,22 +506,21 @@ func TestFault_BurstAcrossASocketFaultEveryEnvelopeAckedAndHandledOnce(t *testin
 
 // TestFault_OutageRightAfterABurst drops the socket while Slack becomes
 // unreachable just after a burst of events, when acks are still queued in
-// the bot. /readyz must turn 503 during the outage, and once Slack is back
-// every message is handled exactly once. Each round has a fair chance of
-// catching acks in flight, so several rounds are run.
+// the bot. /readyz must turn 503 during the outage, the bot must reconnect
+// once Slack is back, and every message is handled exactly once. Each round
+// has a fair chance of catching acks in flight, so several rounds are run.
 //
-// It fails on the current adapter (see the report): slackapp.App.Run acks
-// on its event loop, client.AckCtx blocks once slack-go's 20-slot response
-// buffer is full, and that buffer drains only while a socket is up. The
-// loop then stops reading client.Events, so the Connecting and
-// ConnectionError events that clear Connected() are never seen: /readyz
-// answers 200 for the whole outage (2 min 40 s in one run). It is skipped
-// until the adapter acks off the event loop; TRUSTNUDGE_KNOWN_BUGS=1 runs it.
+// It fails on the current adapter: slackapp.App.Run acks on its event
+// loop, client.AckCtx blocks once slack-go's 20-slot response buffer is
+// full, and that buffer drains only while a socket is up. The loop then
+// stops reading client.Events, so the Connecting and ConnectionError events
+// that clear Connected() are never seen and /readyz answers 200 for the
+// whole outage. If slack-go's 50-slot Events buffer fills meanwhile (events
+// left from the burst plus two per failed reconnect attempt), slack-go
+// blocks too, in connect(), and the bot never reconnects, although Slack
+// is reachable again. Skipped until the adapter acks off its event loop;
 func TestFault_OutageRightAfterABurst(t *testing.T) {
-	if os.Getenv("TRUSTNUDGE_KNOWN_BUGS") == "" {
-		t.Skip("known bug: the Socket Mode loop blocks on acks while disconnected, so /readyz stays 200; set TRUSTNUDGE_KNOWN_BUGS=1")
-	}
-	fake := newFake(t, slackfake.Options{AckTimeout: 500 * time.Millisecond})
+	fake := newFake(t, slackfake.Options{})
 	addr := freeAddr(t)
 	b := startBotNoWait(t, fake, tempDB(t), addr)
 	readyz := "http://" + addr + "/readyz"
@@ -534,9 +531,10 @@ func TestFault_OutageRightAfterABurst(t *testing.T) {
 			t.Fatalf("round %d: no socket: %v", round, err)
 		}
 		waitHTTP(t, readyz, 200)
+		var envs []string
 		for i := range 300 {
-			ts, _ := fake.UserPost("C1TEAM", []string{"U2ALEX", "U3SAM"}[i%2], "burst", "")
-			tss = append(tss, ts)
+			ts, env := fake.UserPost("C1TEAM", []string{"U2ALEX", "U3SAM"}[i%2], "burst", "")
+			tss, envs = append(tss, ts), append(envs, env)
 		}
 		fake.SetUnreachable(true)
 		fake.DropConnections()
@@ -555,9 +553,25 @@ func TestFault_OutageRightAfterABurst(t *testing.T) {
 			t.Errorf("round %d: /readyz still %d 5 s into an outage; want 503", round, code)
 		}
 		fake.SetUnreachable(false)
+		rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
+		err := fake.WaitConnectionsOpened(rctx, round+2)
+		rcancel()
+		if err != nil {
+			t.Fatalf("round %d: no new socket 30 s after Slack became reachable again: the adapter is deadlocked (%v)", round, err)
+		}
+		// The round is over when Slack has its acks; what the drop cut off
+		// is redelivered on the new socket.
+		for _, env := range envs {
+			if _, err := fake.WaitAck(ctx, env); err != nil {
+				t.Fatalf("round %d: envelope %s never acked: %v (given up: %d)", round, env, err, len(fake.GivenUp()))
+			}
+		}
 		if t.Failed() {
 			break
 		}
+	}
+	if g := fake.GivenUp(); len(g) > 0 {
+		t.Errorf("Slack gave up on %d envelopes", len(g))
 	}
 	faultWaitObserved(t, b.logs, tss)
 	faultBarrier(t, fake, b.logs, "EvFAULTBARRIER6")

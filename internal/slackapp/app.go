@@ -74,6 +74,8 @@ type App struct {
 	core      *engine.Engine
 	// pollUpdates throttles poll message updates.
 	pollUpdates pollUpdater
+	// acks feeds the ack goroutine (set while Run runs).
+	acks chan pendingAck
 	// inflight tracks commands and interactions being answered, so a
 	// shutdown lets them finish.
 	inflight sync.WaitGroup
@@ -169,7 +171,20 @@ func (a *App) Run(ctx context.Context) error {
 	queue := make(chan job, a.opts.QueueSize)
 	var workers sync.WaitGroup
 	workers.Go(func() { a.process(queue) })
+	// Acks go through their own goroutine: slack-go's ack buffer only
+	// drains while a socket is up, and a loop blocked on it would stop
+	// reading the events that say the connection dropped.
+	acks := make(chan pendingAck, a.opts.QueueSize)
+	var ackers sync.WaitGroup
+	ackers.Go(func() {
+		for p := range acks {
+			a.ack(ctx, client, p.id, nil, p.kind, p.received)
+		}
+	})
+	a.acks = acks
 	defer func() {
+		close(acks)
+		ackers.Wait()
 		close(queue)
 		workers.Wait()
 	}()
@@ -247,14 +262,14 @@ func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketm
 			id = envelopeID(bm.Message)
 		}
 		if id != "" {
-			a.ack(ctx, client, id, nil, metrics.KindBadMessage, time.Now())
+			a.ackLater(id, metrics.KindBadMessage, time.Now())
 		}
 		a.log.Warn("envelope slack-go could not parse; acked and skipped", "envelope_id", id)
 	case socketmode.EventTypeEventsAPI:
 		a.stats.Envelopes.Add(1)
 		a.opts.Metrics.EventReceived(metrics.KindEventsAPI)
 		req := evt.Request
-		a.ack(ctx, client, req.EnvelopeID, nil, metrics.KindEventsAPI, time.Now())
+		a.ackLater(req.EnvelopeID, metrics.KindEventsAPI, time.Now())
 		select {
 		case queue <- job{envelopeID: req.EnvelopeID, payload: req.Payload, received: a.clock.Now()}:
 		case <-ctx.Done():
@@ -374,4 +389,20 @@ func homeEventType(cb callback) bool {
 		Type string `json:"type"`
 	}
 	return json.Unmarshal(cb.Event, &head) == nil && head.Type == "app_home_opened"
+}
+
+// pendingAck is an envelope the loop has taken and not yet acked.
+type pendingAck struct {
+	id, kind string
+	received time.Time
+}
+
+// ackLater hands an ack to the ack goroutine without blocking the loop. If
+// the backlog is full, Slack redelivers and the event log skips the copy.
+func (a *App) ackLater(id, kind string, received time.Time) {
+	select {
+	case a.acks <- pendingAck{id: id, kind: kind, received: received}:
+	default:
+		a.log.Warn("ack backlog full; slack will redeliver", "envelope_id", id)
+	}
 }
