@@ -147,3 +147,53 @@ type Reaction struct {
 	At      time.Time
 	Removed bool
 }
+
+// Mentions returns the user IDs mentioned in Slack message markup
+// (<@U123> or <@U123|name>), deduplicated, in order of appearance.
+func Mentions(text string) []UserID {
+	var out []UserID
+	for {
+		i := strings.Index(text, "<@")
+		if i < 0 {
+			return out
+		}
+		text = text[i+2:]
+		end := strings.IndexAny(text, "|>")
+		if end < 0 {
+			return out
+		}
+		id := text[:end]
+		if !ValidID(id) || (id[0] != 'U' && id[0] != 'W') {
+			// Not a mention; rescan from just after this "<@", which may
+			// hide a real one ("<@<@U1>").
+			continue
+		}
+		text = text[end:]
+		uid := UserID(id)
+		dup := false
+		for _, m := range out {
+			if m == uid {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, uid)
+		}
+	}
+}
+
+// ValidID reports whether s looks like a Slack ID: an upper-case letter
+// followed by upper-case letters and digits.
+func ValidID(s string) bool {
+	if len(s) < 2 || len(s) > 32 || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,6 +1,7 @@
 package activity
 
 import (
+	"reflect"
 	"testing"
 	"time"
 )
@@ -41,6 +42,26 @@ func TestParseChannelKind(t *testing.T) {
 	for in, want := range map[string]ChannelKind{"channel": KindPublic, "group": KindPrivate, "private_channel": KindPrivate, "im": KindIM, "mpim": KindGroupIM, "app_home": KindUnknown} {
 		if got := ParseChannelKind(in); got != want {
 			t.Errorf("ParseChannelKind(%q) = %v; want %v", in, got, want)
+		}
+	}
+}
+
+func TestMentions(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []UserID
+	}{
+		{"", nil},
+		{"no mentions", nil},
+		{"<@U1>", []UserID{"U1"}},
+		{"<@U1|alice> <@W2>", []UserID{"U1", "W2"}},
+		{"<@U1> <@U1>", []UserID{"U1"}},
+		{"<@C1> <!channel> <@u1> <@U1", nil},
+		{"<@<@U5>", []UserID{"U5"}},
+	}
+	for _, tt := range tests {
+		if got := Mentions(tt.in); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Mentions(%q) = %v; want %v", tt.in, got, tt.want)
 		}
 	}
 }

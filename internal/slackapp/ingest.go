@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
 )
@@ -128,13 +127,13 @@ func translateMessage(out translated, team activity.TeamID, ev wireEvent, self i
 	switch {
 	case team == "":
 		return translated{}, malformed("message without team")
-	case !validID(ev.Channel):
+	case !activity.ValidID(ev.Channel):
 		return translated{}, malformed("message without a valid channel")
 	case !activity.TS(ev.TS).Valid():
 		return translated{}, malformed("message without a valid ts")
 	case ev.ThreadTS != "" && !activity.TS(ev.ThreadTS).Valid():
 		return translated{}, malformed("message with an invalid thread_ts")
-	case !isBot && !validID(ev.User):
+	case !isBot && !activity.ValidID(ev.User):
 		return translated{}, malformed("message without a valid user")
 	}
 	kind := activity.ParseChannelKind(ev.ChannelType)
@@ -150,10 +149,10 @@ func translateMessage(out translated, team activity.TeamID, ev wireEvent, self i
 		ThreadTS: activity.TS(ev.ThreadTS),
 		IsBot:    isBot,
 	}
-	if o.ThreadTS != "" && validID(ev.ParentUserID) {
+	if o.ThreadTS != "" && activity.ValidID(ev.ParentUserID) {
 		o.ParentUser = activity.UserID(ev.ParentUserID)
 	}
-	o.Mentions = Mentions(ev.Text)
+	o.Mentions = activity.Mentions(ev.Text)
 	out.kind = kindMessage
 	out.observation = o
 	return out, nil
@@ -167,9 +166,9 @@ func translateReaction(out translated, team activity.TeamID, ev wireEvent) (tran
 	switch {
 	case team == "":
 		return translated{}, malformed("reaction without team")
-	case !validID(ev.User):
+	case !activity.ValidID(ev.User):
 		return translated{}, malformed("reaction without a valid user")
-	case !validID(ev.Item.Channel):
+	case !activity.ValidID(ev.Item.Channel):
 		return translated{}, malformed("reaction without a valid item channel")
 	case !activity.TS(ev.Item.TS).Valid():
 		return translated{}, malformed("reaction without a valid item ts")
@@ -181,7 +180,7 @@ func translateReaction(out translated, team activity.TeamID, ev wireEvent) (tran
 		ItemTS:  activity.TS(ev.Item.TS),
 		Removed: ev.Type == "reaction_removed",
 	}
-	if validID(ev.ItemUser) {
+	if activity.ValidID(ev.ItemUser) {
 		r.ItemBy = activity.UserID(ev.ItemUser)
 	}
 	if ts := activity.TS(ev.EventTS); ts.Valid() {
@@ -190,56 +189,6 @@ func translateReaction(out translated, team activity.TeamID, ev wireEvent) (tran
 	out.kind = kindReaction
 	out.reaction = r
 	return out, nil
-}
-
-// Mentions returns the user IDs mentioned in Slack message markup
-// (<@U123> or <@U123|name>), deduplicated, in order of appearance.
-func Mentions(text string) []activity.UserID {
-	var out []activity.UserID
-	for {
-		i := strings.Index(text, "<@")
-		if i < 0 {
-			return out
-		}
-		text = text[i+2:]
-		end := strings.IndexAny(text, "|>")
-		if end < 0 {
-			return out
-		}
-		id := text[:end]
-		if !validID(id) || (id[0] != 'U' && id[0] != 'W') {
-			// Not a mention; rescan from just after this "<@", which may
-			// hide a real one ("<@<@U1>").
-			continue
-		}
-		text = text[end:]
-		uid := activity.UserID(id)
-		dup := false
-		for _, m := range out {
-			if m == uid {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			out = append(out, uid)
-		}
-	}
-}
-
-// validID reports whether s looks like a Slack ID: an upper-case letter
-// followed by upper-case letters and digits.
-func validID(s string) bool {
-	if len(s) < 2 || len(s) > 32 || s[0] < 'A' || s[0] > 'Z' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // kindFromID guesses the conversation kind from the ID prefix, for events

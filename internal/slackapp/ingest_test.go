@@ -141,26 +141,6 @@ func TestTranslate_Reactions(t *testing.T) {
 	}
 }
 
-func TestMentions(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []activity.UserID
-	}{
-		{"", nil},
-		{"no mentions", nil},
-		{"<@U1>", []activity.UserID{"U1"}},
-		{"<@U1|alice> <@W2>", []activity.UserID{"U1", "W2"}},
-		{"<@U1> <@U1>", []activity.UserID{"U1"}},
-		{"<@C1> <!channel> <@u1> <@U1", nil},
-		{"<@<@U5>", []activity.UserID{"U5"}},
-	}
-	for _, tt := range tests {
-		if got := Mentions(tt.in); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("Mentions(%q) = %v; want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
 // TestObservation_HasNoRoomForText guards the privacy contract in the types:
 // every field of the domain types must be an ID, a timestamp, a kind, a flag
 // or a time. A string field added later would fail here and must be argued.

@@ -274,7 +274,7 @@ func decodeHomeOpened(cb callback) (homeOpened, error) {
 	if err := json.Unmarshal(cb.Event, &ev); err != nil {
 		return homeOpened{}, malformed("app_home_opened does not decode: %s", describeJSONError(err))
 	}
-	if !validID(ev.User) {
+	if !activity.ValidID(ev.User) {
 		return homeOpened{}, malformed("app_home_opened without a valid user")
 	}
 	return homeOpened{Team: activity.TeamID(cb.TeamID), User: activity.UserID(ev.User), Tab: ev.Tab}, nil
