@@ -25,7 +25,7 @@ func load(t *testing.T) *nudge.Library {
 
 func TestLibrary_IsValid(t *testing.T) {
 	lib := load(t)
-	for _, p := range []string{"after_hours", "slow_reply"} {
+	for _, p := range []string{"after_hours", "slow_reply", "weekly_digest"} {
 		if n := len(lib.Variants(p)); n < nudge.MinVariants {
 			t.Errorf("%s: %d variants; want at least %d", p, n, nudge.MinVariants)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trustnudge/trustnudge/internal/clock"
 	"github.com/trustnudge/trustnudge/internal/config"
+	"github.com/trustnudge/trustnudge/internal/digest"
 	"github.com/trustnudge/trustnudge/internal/engine"
 	"github.com/trustnudge/trustnudge/internal/metrics"
 	"github.com/trustnudge/trustnudge/internal/nudge"
@@ -72,6 +73,8 @@ func New(cfg config.Config, log *slog.Logger, clk clock.Clock, version string) (
 		Polls:      db,
 		PollQuorum: cfg.PollQuorum,
 		OnOutcome:  func(o engine.Outcome) { m.Nudge(o.Kind, o.Result, o.Reason) },
+		Weeks:      db,
+		OnDigest:   func(o engine.DigestOutcome) { m.Digest(o.Trigger, string(o.Result)) },
 	})
 	app.SetCore(eng)
 
@@ -83,6 +86,8 @@ func New(cfg config.Config, log *slog.Logger, clk clock.Clock, version string) (
 		}},
 		{Name: "sweep-slow-replies", Spec: "@every " + cfg.SweepInterval.String(), Run: eng.Sweep},
 		{Name: "poll-deadlines", Spec: "@every 1m", Run: app.PollJobs},
+		// On the quarter hour in UTC, so it meets 09:00 in every zone.
+		{Name: "weekly-digests", Spec: DigestSpec, Run: eng.Digests},
 		{Name: "retention", Spec: "17 3 * * *", Run: func(context.Context) error {
 			return retention(db, log, clk.Now(), cfg.Retention)
 		}},
@@ -102,21 +107,34 @@ func (b *Bot) Close() {
 	}
 }
 
-// aggregateRetention is how long nudge records (the basis of trends) are
-// kept: 26 weeks.
-const aggregateRetention = 26 * 7 * 24 * time.Hour
+// DigestSpec is when the weekly digest job runs: every 15 minutes, on the
+// quarter hour (in UTC, the scheduler's zone). Every time zone's offset is
+// a multiple of 15 minutes, so each manager's Monday 09:00 is a run.
+const DigestSpec = "*/15 * * * *"
+
+// aggregateRetention is how long nudge records, weekly counts and digest
+// records (the basis of trends) are kept: 26 weeks (DESIGN §2.5).
+const aggregateRetention = digest.KeepWeeks * 7 * 24 * time.Hour
+
+// markSlack is how much longer than raw metadata the identities of counted
+// events are kept: a request can be answered (and counted) until it is
+// purged as stale, and an answer undone by a crash can come again until then.
+const markSlack = 7 * 24 * time.Hour
 
 // retention deletes what is older than the retention periods allow: raw
-// message metadata and stale requests after TRUSTNUDGE_RETENTION, nudge
-// records after 26 weeks.
+// message metadata and stale requests after TRUSTNUDGE_RETENTION, the
+// identities of counted events a week after that, nudge records, weekly
+// counts and digest records after 26 weeks.
 func retention(db *store.DB, log *slog.Logger, now time.Time, keep time.Duration) error {
 	obs, err1 := db.PurgeObservations(now.Add(-keep))
 	reqs, err2 := db.PurgeRequests(now.Add(-keep))
 	nudges, err3 := db.PurgeNudges(now.Add(-aggregateRetention))
-	if n := obs + reqs + nudges; n > 0 {
-		log.Info("retention: deleted old records", "observations", obs, "requests", reqs, "nudges", nudges)
+	weeks, err4 := db.PurgeWeeks(now.Add(-aggregateRetention))
+	marks, err5 := db.PurgeWeekMarks(now.Add(-keep - markSlack))
+	if n := obs + reqs + nudges + weeks + marks; n > 0 {
+		log.Info("retention: deleted old records", "observations", obs, "requests", reqs, "nudges", nudges, "weeks", weeks, "week_marks", marks)
 	}
-	return errors.Join(err1, err2, err3)
+	return errors.Join(err1, err2, err3, err4, err5)
 }
 
 // nudgeVariants lists the library's entry ids per kind, for rotation.

@@ -43,6 +43,7 @@ const (
 	AdminHours
 	AdminHoursShow
 	Poll
+	Digest
 	numKinds
 )
 
@@ -138,6 +139,8 @@ func Parse(text string) (Command, error) {
 		return noArgs(Status, rest)
 	case "poll":
 		return noArgs(Poll, rest)
+	case "digest":
+		return noArgs(Digest, rest)
 	case "exclude-me", "excludeme":
 		return noArgs(ExcludeMe, rest)
 	case "include-me", "includeme":

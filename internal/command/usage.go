@@ -35,6 +35,7 @@ var kinds = [numKinds]struct{ name, usage, help string }{
 	AdminHours:     {"admin hours set", "admin hours " + hoursExample, "(admins) set the workspace's default working hours"},
 	AdminHoursShow: {"admin hours", "admin hours", "(admins) show the workspace's default working hours"},
 	Poll:           {"poll", "poll", "ask your team, anonymously, when work messages are welcome"},
+	Digest:         {"digest", "digest", "get your weekly digest of this week so far now, as a direct message (Monday's still comes)"},
 }
 
 // Usage is how to type command k, e.g.
@@ -50,7 +51,7 @@ func Usage(k Kind) string {
 var helpOrder = []Kind{
 	Help, OptIn, OptOut, Status,
 	TeamShow, TeamSet, TeamAdd, TeamRemove,
-	HoursShow, HoursSet, Snooze, SnoozeOff, Poll,
+	HoursShow, HoursSet, Snooze, SnoozeOff, Poll, Digest,
 	ExcludeMe, IncludeMe, ForgetMe,
 	AdminStatus, AdminHoursShow, AdminHours,
 }
@@ -74,7 +75,7 @@ var (
 	verbs = []suggestion{
 		suggest("help", Help), suggest("optin", OptIn), suggest("optout", OptOut),
 		suggest("team", TeamShow), suggest("hours", HoursShow), suggest("snooze", Snooze),
-		suggest("status", Status), suggest("exclude-me", ExcludeMe),
+		suggest("status", Status), suggest("digest", Digest), suggest("exclude-me", ExcludeMe),
 		suggest("include-me", IncludeMe), suggest("forget-me", ForgetMe),
 		{"admin", "admin", adminUsage},
 	}

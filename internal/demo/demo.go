@@ -22,6 +22,7 @@ import (
 	"github.com/trustnudge/trustnudge/internal/clock"
 	"github.com/trustnudge/trustnudge/internal/engine"
 	"github.com/trustnudge/trustnudge/internal/nudge"
+	"github.com/trustnudge/trustnudge/internal/people"
 	"github.com/trustnudge/trustnudge/internal/poll"
 	"github.com/trustnudge/trustnudge/internal/slackapp"
 	"github.com/trustnudge/trustnudge/internal/slackfake"
@@ -150,7 +151,7 @@ func Run(ctx context.Context, opts Options) error {
 	lib := nudge.Default()
 	eng := engine.New(engine.Options{
 		Store: db, Directory: app.Directory(), Clock: clk, Log: opts.Log,
-		Deliverer: app, Polls: db,
+		Deliverer: app, Polls: db, Weeks: db,
 		Variants: func(kind string) []string {
 			var ids []string
 			for _, e := range lib.Variants(kind) {
@@ -165,6 +166,7 @@ func Run(ctx context.Context, opts Options) error {
 	printer.json = opts.JSON
 	printer.sweep = eng.Sweep
 	printer.pollJobs = app.PollJobs
+	printer.digests = eng.Digests
 
 	fmt.Fprintf(out, "trustnudge %s demo: the real bot against a built-in Slack emulator.\n", opts.Version)
 	fmt.Fprintf(out, "Workspace %q, channel #%s: Maya manages Alex (Berlin), Sam (New York) and Priya (Kolkata).\n", fake.Options().TeamDomain, channelName)
@@ -229,6 +231,13 @@ func Run(ctx context.Context, opts Options) error {
 
 	// Slack redelivers an event when an ack is late; the bot must count it once.
 	if err := printer.redelivery(ctx, fake, opts.StepTimeout); err != nil {
+		stopApp()
+		<-appErr
+		return err
+	}
+
+	// The week ends; on Monday at 09:00 her time, Maya's digest arrives.
+	if err := printer.weeklyDigest(ctx, fake, clk, week.AddDate(0, 0, 7).Add(9*time.Hour), opts.StepTimeout); err != nil {
 		stopApp()
 		<-appErr
 		return err
@@ -327,6 +336,8 @@ type printer struct {
 	// pollJobs closes polls at their deadline; pollID is the demo's poll.
 	pollJobs func(context.Context) error
 	pollID   string
+	// digests sends the weekly digests that are due.
+	digests func(context.Context) error
 	// shown counts the nudge calls already printed, per method.
 	shown map[string]int
 }
@@ -348,11 +359,14 @@ func (p *printer) showNudges() error {
 			if err := json.Unmarshal([]byte(raw), &blocks); err != nil {
 				return fmt.Errorf("demo: a nudge's blocks do not decode: %w", err)
 			}
-			where := "privately in #" + channelName + " (an ephemeral message only she sees)"
-			if method == "chat.postMessage" {
-				where = "as a direct message from trustnudge"
+			what := "a nudge privately in #" + channelName + " (an ephemeral message only she sees)"
+			switch {
+			case strings.Contains(raw, `|`+people.KindDigest+`"`):
+				what = "her weekly digest as a direct message from trustnudge"
+			case method == "chat.postMessage":
+				what = "a nudge as a direct message from trustnudge"
 			}
-			fmt.Fprintf(p.out, "\n    ┌ Maya gets a nudge %s:\n", where)
+			fmt.Fprintf(p.out, "\n    ┌ Maya gets %s:\n", what)
 			text := nudge.PlainText(nudge.Message{Text: c.Params.Get("text"), Blocks: blocks.BlockSet}, func(u activity.UserID) string {
 				return strings.Fields(p.name(u))[0]
 			})
@@ -367,6 +381,25 @@ func (p *printer) showNudges() error {
 		p.shown[method] = len(calls)
 	}
 	return nil
+}
+
+// weeklyDigest moves the clock to at (Monday 09:00 for Maya), runs the
+// bot's regular check for digests due, and shows the digest she gets.
+func (p *printer) weeklyDigest(ctx context.Context, fake *slackfake.Server, clk *clock.Fake, at time.Time, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	clk.Set(at)
+	fmt.Fprintf(p.out, "\n── %s, 09:00: a new week ──\n", at.In(p.loc).Format("Monday 2 January"))
+	fmt.Fprintf(p.out, "  %s  (trustnudge's quarter-hourly check for weekly digests due: it is 09:00 on Monday for Maya)\n", at.In(p.loc).Format("Mon 15:04"))
+	if err := p.digests(ctx); err != nil {
+		return fmt.Errorf("demo: weekly digests: %w", err)
+	}
+	if _, err := fake.WaitCall(ctx, "chat.postMessage", func(c slackfake.Call) bool {
+		return strings.Contains(c.Params.Get("blocks"), `|`+people.KindDigest+`"`)
+	}); err != nil {
+		return fmt.Errorf("demo: no weekly digest: %w", err)
+	}
+	return p.showNudges()
 }
 
 // command types a /trustnudge command as who and prints the private reply.

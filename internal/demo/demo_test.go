@@ -34,6 +34,14 @@ func TestRun_TellsTheWeekWithMetadataOnly(t *testing.T) {
 		"Only Alex sees: You chose",
 		"3 people voted",
 		"This team agreed on its messaging norm",
+		"── Monday 23 November, 09:00: a new week ──",
+		"Maya gets her weekly digest as a direct message from trustnudge:",
+		"│ Your week with the team: Mon 16 – Sun 22 Nov",
+		"the week that just ended, Monday 16 to Sunday 22 November",
+		"• After hours: 4 of your messages reached someone on your team outside their working hours this week.",
+		"• Requests from your team: 5 this week; you answered 3, with a median reply time of 4 working hours 40 min.",
+		"• Team norm: `Mon-Fri 08:00-16:00 Europe/Berlin` agreed with your team",
+		"[Stop weekly digests]",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q\n%s", want, got)

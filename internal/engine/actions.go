@@ -59,8 +59,14 @@ func (e *Engine) OptOut(ctx context.Context, a Actor) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("You're opted out: no more nudges. I deleted your team list and %s kept only for your nudges. "+
-		"Your own working hours stay set; `/trustnudge forget-me` deletes those too.", plural(n, "message record")), nil
+	weeks := 0
+	if e.opts.Weeks != nil {
+		if weeks, err = e.opts.Weeks.ForgetWeeks(a.Team, a.User); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("You're opted out: no more nudges or weekly digests. I deleted your team list, %s kept only for your nudges, and %s of counts for your digest. "+
+		"Your own working hours stay set; `/trustnudge forget-me` deletes those too.", plural(n, "message record"), plural(weeks, "week")), nil
 }
 
 // ShowTeam describes the actor's team.
@@ -323,6 +329,12 @@ func (e *Engine) Forget(ctx context.Context, a Actor) (string, error) {
 	if n := f.Observations + pruned; n > 0 {
 		parts = append(parts, plural(n, "message record"))
 	}
+	if f.Weeks > 0 {
+		parts = append(parts, plural(f.Weeks, "week")+" of counts for your weekly digest")
+	}
+	if f.Digests > 0 {
+		parts = append(parts, "the record of "+plural(f.Digests, "weekly digest")+" sent to you")
+	}
 	if len(parts) == 0 {
 		return "trustnudge held nothing about you, so there was nothing to delete.", nil
 	}
@@ -378,17 +390,24 @@ func (e *Engine) SetKind(ctx context.Context, a Actor, kind string, on bool) (st
 		m.KindsOff = append(m.KindsOff, kind)
 		slices.Sort(m.KindsOff)
 	}
+	what := "Nudges about " + words + "s"
+	if kind == people.KindDigest {
+		what = "Weekly digests"
+	}
 	if was == !on {
 		if on {
-			return fmt.Sprintf("Nudges about %ss are already on.", words), nil
+			return what + " are already on.", nil
 		}
-		return fmt.Sprintf("Nudges about %ss are already off.", words), nil
+		return what + " are already off.", nil
 	}
 	if err := e.store.PutManager(m); err != nil {
 		return "", err
 	}
 	if on {
-		return fmt.Sprintf("Nudges about %ss are back on.", words), nil
+		return what + " are back on.", nil
+	}
+	if kind == people.KindDigest {
+		return "Done: no more weekly digests. Turn them back on from the App Home; `/trustnudge digest` still sends one when you ask.", nil
 	}
 	return fmt.Sprintf("Done: no more nudges about %ss. Turn them back on from the App Home.", words), nil
 }

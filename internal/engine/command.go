@@ -84,6 +84,9 @@ func (e *Engine) Command(ctx context.Context, req Request) Reply {
 		text, err = e.Include(ctx, a)
 	case command.ForgetMe:
 		text, err = e.Forget(ctx, a)
+	case command.Digest:
+		text, err = e.DigestNow(ctx, a)
+		changes = false
 	case command.AdminStatus:
 		text, err = e.AdminStatus(ctx, a)
 		changes = false

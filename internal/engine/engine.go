@@ -104,6 +104,12 @@ type Options struct {
 	// must vote before counts are shown (default 3).
 	Polls      PollStore
 	PollQuorum int
+
+	// Weeks keeps the weekly counts behind the digest; without it nothing
+	// is counted and no digest is sent. OnDigest observes each digest sent
+	// or failed (metrics).
+	Weeks    WeekStore
+	OnDigest func(DigestOutcome)
 }
 
 // Engine is the core. It is safe for concurrent use.

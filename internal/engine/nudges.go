@@ -11,6 +11,7 @@ import (
 
 	"github.com/trustnudge/trustnudge/internal/activity"
 	"github.com/trustnudge/trustnudge/internal/detect"
+	"github.com/trustnudge/trustnudge/internal/digest"
 	"github.com/trustnudge/trustnudge/internal/people"
 	"github.com/trustnudge/trustnudge/internal/policy"
 	"github.com/trustnudge/trustnudge/internal/workhours"
@@ -26,6 +27,10 @@ type Delivery struct {
 	// MemberLoc is the zone of the members an after-hours message reached,
 	// when they share one; nil otherwise.
 	MemberLoc *time.Location
+	// Digest is the weekly digest to send, for Record.Kind
+	// people.KindDigest (whose Record is not stored: digests keep a
+	// digest.Record of their own).
+	Digest *digest.Report
 }
 
 // Deliverer sends nudges to Slack (the Slack adapter implements it).
@@ -44,7 +49,7 @@ type Outcome struct {
 // afterOwnMessage runs the detectors for a message by an opted-in manager:
 // after-hours reach, and answers to waiting requests.
 func (e *Engine) afterManagerMessage(ctx context.Context, m people.Manager, o activity.Observation) error {
-	if err := e.resolveAnswered(m, o); err != nil {
+	if err := e.resolveAnswered(ctx, m, o); err != nil {
 		return err
 	}
 	members, err := e.concernedMembers(ctx, m, o)
@@ -56,6 +61,9 @@ func (e *Engine) afterManagerMessage(ctx context.Context, m people.Manager, o ac
 		return nil
 	}
 	f.Team, f.Manager = o.Team, m.ID
+	// Counted for the digest whether or not a nudge goes out, once per
+	// message however often it is delivered.
+	e.count(ctx, o.Team, m.ID, o.Time(), digest.Event{Kind: digest.AfterHours, Once: string(o.Channel) + "/" + string(o.TS)})
 	// One nudge per message, whatever the cooldown: a message processed
 	// twice (a redelivery whose event ID was lost in a crash) must not
 	// nudge twice.
@@ -157,8 +165,8 @@ func sharedZone(members []detect.Member, _ detect.AfterHours) *time.Location {
 }
 
 // trackRequests records the requests a team member's message makes to
-// each of their managers.
-func (e *Engine) trackRequests(o activity.Observation) error {
+// each of their managers, and counts each for the manager's digest.
+func (e *Engine) trackRequests(ctx context.Context, o activity.Observation) error {
 	managers, err := e.store.ManagersOf(o.Team, o.User)
 	if err != nil {
 		return err
@@ -169,21 +177,27 @@ func (e *Engine) trackRequests(o activity.Observation) error {
 			if err := e.store.PutRequest(r); err != nil {
 				return err
 			}
+			e.count(ctx, o.Team, m.ID, r.Since, digest.Event{Kind: digest.Request, Once: r.Key()})
 		}
 	}
 	return nil
 }
 
-// resolveAnswered removes the manager's requests that o answers.
-func (e *Engine) resolveAnswered(m people.Manager, o activity.Observation) error {
+// resolveAnswered removes the manager's requests that o answers, and
+// counts each answer with its reply time.
+func (e *Engine) resolveAnswered(ctx context.Context, m people.Manager, o activity.Observation) error {
 	pending, err := e.store.PendingRequestsIn(o.Team, m.ID, o.Channel)
 	if err != nil {
 		return err
 	}
 	for _, r := range pending {
 		if detect.Answers(o, r) {
-			if _, _, err := e.store.ResolveRequest(o.Team, r.Key()); err != nil {
+			got, ok, err := e.store.ResolveRequest(o.Team, r.Key())
+			if err != nil {
 				return err
+			}
+			if ok {
+				e.countAnswer(ctx, got, o.Time())
 			}
 		}
 	}
@@ -206,8 +220,16 @@ func (e *Engine) React(ctx context.Context, rx activity.Reaction) error {
 	}
 	for _, r := range pending {
 		if detect.AnsweredByReaction(rx, r) {
-			if _, _, err := e.store.ResolveRequest(rx.Team, r.Key()); err != nil {
+			got, ok, err := e.store.ResolveRequest(rx.Team, r.Key())
+			if err != nil {
 				return err
+			}
+			if ok {
+				at := rx.At
+				if at.IsZero() || at.Before(got.Since) {
+					at = e.clock.Now()
+				}
+				e.countAnswer(ctx, got, at)
 			}
 		}
 	}
@@ -307,6 +329,7 @@ func (e *Engine) nudge(ctx context.Context, m people.Manager, kind string, fill 
 	if derr != nil {
 		return fmt.Errorf("engine: deliver %s nudge %s: %w", kind, rec.ID, derr)
 	}
+	e.countIn(m.Team, m.ID, digest.WeekOf(now, loc), digest.Event{Kind: digest.Nudge, Once: rec.ID})
 	e.log.Info("nudge sent", "kind", kind, "manager", m.ID, "nudge", rec.ID, "variant", rec.VariantID)
 	return nil
 }

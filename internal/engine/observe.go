@@ -41,7 +41,7 @@ func (e *Engine) Observe(ctx context.Context, o activity.Observation) error {
 			e.log.Error("detectors failed on a manager message", "channel", o.Channel, "ts", o.TS, "err", err)
 		}
 	}
-	if err := e.trackRequests(o); err != nil {
+	if err := e.trackRequests(ctx, o); err != nil {
 		return err
 	}
 	o.Mentions, err = e.countedMentions(o.Team, o.Mentions)

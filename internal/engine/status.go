@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/digest"
 	"github.com/trustnudge/trustnudge/internal/people"
 	"github.com/trustnudge/trustnudge/internal/workhours"
 )
@@ -38,6 +39,19 @@ func (e *Engine) Status(ctx context.Context, a Actor) (string, error) {
 			b.WriteString(".")
 		}
 		b.WriteString("\n")
+		if e.opts.Weeks != nil {
+			this := digest.WeekOf(now, loc)
+			weeks, err := e.opts.Weeks.WeekStats(a.Team, a.User, this.Add(-digest.KeepWeeks), this.Add(1))
+			if err != nil {
+				return "", err
+			}
+			when := "on Mondays from 09:00 your time, at your first working hour"
+			if m.KindOff(people.KindDigest) {
+				when = "switched off (`/trustnudge digest` still sends one when you ask)"
+			}
+			fmt.Fprintf(&b, "• *Weekly digest:* %s. For it trustnudge keeps %s of counts (numbers only: no messages, no names), each deleted after %d weeks.\n",
+				when, plural(len(weeks), "week"), digest.KeepWeeks)
+		}
 	}
 
 	h, source, err := e.EffectiveHours(ctx, a.Team, a.User)
@@ -193,6 +207,9 @@ type HomeState struct {
 	OnTeamsOf      int
 	IsAdmin        bool
 	KindsOff       []string
+	// Digest is an opted-in manager's numbers of this week so far, with
+	// the weeks before for the trend; nil for others.
+	Digest *digest.Report
 }
 
 // Home gathers the App Home state for a person.
@@ -213,6 +230,13 @@ func (e *Engine) Home(ctx context.Context, a Actor) (HomeState, error) {
 		st.KindsOff = m.KindsOff
 		if m.Snoozed(now) {
 			st.SnoozedUntil, st.SnoozeReason = m.SnoozedUntil, m.SnoozeReason
+		}
+		if e.opts.Weeks != nil {
+			r, err := e.digestReport(ctx, *m, loc, digest.WeekOf(now, loc), true)
+			if err != nil {
+				return HomeState{}, err
+			}
+			st.Digest = &r
 		}
 	}
 	p, err := e.store.Person(a.Team, a.User)

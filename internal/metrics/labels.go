@@ -35,6 +35,13 @@ const (
 	OutcomeSuppress = "suppress"
 )
 
+// Digest triggers, for Digest: the scheduled Monday digest, or one asked
+// for with /trustnudge digest (engine.DigestWeekly and engine.DigestOnDemand).
+const (
+	TriggerWeekly   = "weekly"
+	TriggerOnDemand = "on_demand"
+)
+
 // Web API call results, for APICall.
 const (
 	ResultOK          = "ok"
@@ -85,6 +92,11 @@ var (
 	nudgeKinds = identity("after_hours", "slow_reply")
 
 	nudgeOutcomes = identity(OutcomeSent, OutcomeFailed, OutcomeHold, OutcomeSuppress)
+
+	digestTriggers = identity(TriggerWeekly, TriggerOnDemand)
+
+	// digestOutcomes are a digest's delivery states (digest.Sent, digest.Failed).
+	digestOutcomes = identity(OutcomeSent, OutcomeFailed)
 
 	// nudgeReasons map policy's reasons (words for logs) to label values;
 	// the label values themselves are accepted too. No reason stays "".

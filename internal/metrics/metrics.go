@@ -39,7 +39,8 @@ type Metrics struct {
 	reconnects         prometheus.Counter
 	connected          prometheus.Gauge
 
-	nudges *prometheus.CounterVec
+	nudges  *prometheus.CounterVec
+	digests *prometheus.CounterVec
 
 	apiCalls         *prometheus.CounterVec
 	rateLimitWaits   *prometheus.CounterVec
@@ -90,6 +91,10 @@ func New() *Metrics {
 			Namespace: namespace, Name: "nudges_total",
 			Help: "What became of nudge findings, by nudge kind, outcome (sent, failed, hold, suppress) and the policy's reason.",
 		}, []string{"kind", "outcome", "reason"}),
+		digests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "digests_total",
+			Help: "Weekly digests sent or failed, by trigger (weekly, on_demand) and outcome (sent, failed).",
+		}, []string{"trigger", "outcome"}),
 
 		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "slack", Name: "api_calls_total",
@@ -118,7 +123,7 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.eventsReceived, m.eventsAcked, m.ackLatency, m.eventsDeduplicated,
 		m.eventsRejected, m.reconnects, m.connected,
-		m.nudges,
+		m.nudges, m.digests,
 		m.apiCalls, m.rateLimitWaits, m.rateLimitSeconds,
 		m.pollVotes,
 		m.dbSize,
@@ -132,6 +137,10 @@ func New() *Metrics {
 	for _, k := range nudgeKinds.values() {
 		m.nudges.WithLabelValues(k, OutcomeSent, "")
 		m.nudges.WithLabelValues(k, OutcomeFailed, "")
+	}
+	for _, tr := range digestTriggers.values() {
+		m.digests.WithLabelValues(tr, OutcomeSent)
+		m.digests.WithLabelValues(tr, OutcomeFailed)
 	}
 	return m
 }
@@ -212,6 +221,16 @@ func (m *Metrics) Nudge(kind, outcome, reason string) {
 		return
 	}
 	m.nudges.WithLabelValues(nudgeKinds.of(kind), nudgeOutcomes.of(outcome), nudgeReasons.of(reason)).Inc()
+}
+
+// Digest counts a weekly digest by trigger (weekly, on_demand) and outcome
+// (sent, failed). It takes engine.DigestOutcome's fields in order:
+// Digest(o.Trigger, string(o.Result)).
+func (m *Metrics) Digest(trigger, outcome string) {
+	if m == nil {
+		return
+	}
+	m.digests.WithLabelValues(digestTriggers.of(trigger), digestOutcomes.of(outcome)).Inc()
 }
 
 // APICall counts one attempt at Slack Web API method with its result: ok,

@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/trustnudge/trustnudge/internal/digest"
+	"github.com/trustnudge/trustnudge/internal/engine"
 	"github.com/trustnudge/trustnudge/internal/metrics"
 	"github.com/trustnudge/trustnudge/internal/people"
 	"github.com/trustnudge/trustnudge/internal/policy"
@@ -119,6 +121,9 @@ func TestHandler_ServesEveryFamilyWithLabelsAndValues(t *testing.T) {
 	m.Nudge("slow_reply", "suppress", "weekly cap")
 	m.Nudge("slow_reply", "hold", "outside the manager's hours")
 	m.Nudge("slow_reply", "failed", "")
+	m.Digest("weekly", "sent")
+	m.Digest("weekly", "sent")
+	m.Digest("on_demand", "failed")
 	m.APICall("chat.postMessage", "ok")
 	m.APICall("chat.postMessage", "rate_limited")
 	m.APICall("users.info", "transient")
@@ -155,6 +160,9 @@ func TestHandler_ServesEveryFamilyWithLabelsAndValues(t *testing.T) {
 		{"trustnudge_nudges_total", dto.MetricType_COUNTER, labels{"kind": "slow_reply", "outcome": "suppress", "reason": "weekly_cap"}, 1},
 		{"trustnudge_nudges_total", dto.MetricType_COUNTER, labels{"kind": "slow_reply", "outcome": "hold", "reason": "outside_hours"}, 1},
 		{"trustnudge_nudges_total", dto.MetricType_COUNTER, labels{"kind": "slow_reply", "outcome": "failed", "reason": ""}, 1},
+		{"trustnudge_digests_total", dto.MetricType_COUNTER, labels{"trigger": "weekly", "outcome": "sent"}, 2},
+		{"trustnudge_digests_total", dto.MetricType_COUNTER, labels{"trigger": "weekly", "outcome": "failed"}, 0},
+		{"trustnudge_digests_total", dto.MetricType_COUNTER, labels{"trigger": "on_demand", "outcome": "failed"}, 1},
 		{"trustnudge_slack_api_calls_total", dto.MetricType_COUNTER, labels{"method": "chat.postMessage", "result": "ok"}, 1},
 		{"trustnudge_slack_api_calls_total", dto.MetricType_COUNTER, labels{"method": "chat.postMessage", "result": "rate_limited"}, 1},
 		{"trustnudge_slack_api_calls_total", dto.MetricType_COUNTER, labels{"method": "users.info", "result": "transient"}, 1},
@@ -231,6 +239,14 @@ func TestHandler_SeriesPeopleAlertOnStartAtZero(t *testing.T) {
 			}
 		}
 	}
+	for _, trigger := range []string{"weekly", "on_demand"} {
+		for _, outcome := range []string{"sent", "failed"} {
+			l := labels{"trigger": trigger, "outcome": outcome}
+			if got := value(t, fams, "trustnudge_digests_total", l); got != 0 {
+				t.Errorf("fresh digests%s = %v; want 0", l, got)
+			}
+		}
+	}
 	if got := value(t, fams, "trustnudge_socket_connected", labels{}); got != 0 {
 		t.Errorf("fresh connected = %v; want 0", got)
 	}
@@ -271,6 +287,7 @@ func TestLabels_UnknownValuesBecomeOther(t *testing.T) {
 		m.EventAcked(v, time.Millisecond)
 		m.EventRejected(v, v)
 		m.Nudge(v, v, v)
+		m.Digest(v, v)
 		m.APICall(v, v)
 		m.RateLimitWait(v, time.Second)
 	}
@@ -289,6 +306,7 @@ func TestLabels_UnknownValuesBecomeOther(t *testing.T) {
 		{"trustnudge_socket_events_acked_total", labels{"kind": "other"}},
 		{"trustnudge_socket_events_rejected_total", labels{"kind": "other", "reason": "other"}},
 		{"trustnudge_nudges_total", labels{"kind": "other", "outcome": "other", "reason": "other"}},
+		{"trustnudge_digests_total", labels{"trigger": "other", "outcome": "other"}},
 		{"trustnudge_slack_api_calls_total", labels{"method": "other", "result": "other"}},
 		{"trustnudge_slack_rate_limit_waits_total", labels{"method": "other"}},
 		{"trustnudge_slack_rate_limit_wait_seconds_total", labels{"method": "other"}},
@@ -307,7 +325,7 @@ func TestLabels_UnknownValuesBecomeOther(t *testing.T) {
 	for _, v := range []string{
 		"events_api", "slash_commands", "interactive", "bad_message",
 		"malformed", "unknown_type", "unreadable",
-		"after_hours", "slow_reply", "sent", "failed", "hold", "suppress",
+		"after_hours", "slow_reply", "sent", "failed", "hold", "suppress", "weekly", "on_demand",
 		"cooldown", "weekly_cap", "snoozed", "switched_off", "not_opted_in", "outside_hours",
 		"ok", "error", "rate_limited", "transient",
 	} {
@@ -373,9 +391,21 @@ func TestLabels_MatchTheEngineVocabulary(t *testing.T) {
 		}
 	}
 	for kind := range people.Kinds {
+		if kind == people.KindDigest {
+			continue // counted by trustnudge_digests_total, below
+		}
 		l := labels{"kind": kind, "outcome": "sent", "reason": ""}
 		if find(fams, "trustnudge_nudges_total", l) == nil {
 			t.Errorf("people.Kinds has %q, which metrics does not know", kind)
+		}
+	}
+	dm := metrics.New()
+	dm.Digest(engine.DigestWeekly, string(digest.Sent))
+	dm.Digest(engine.DigestOnDemand, string(digest.Failed))
+	_, dfams := scrape(t, dm)
+	for _, l := range []labels{{"trigger": "weekly", "outcome": "sent"}, {"trigger": "on_demand", "outcome": "failed"}} {
+		if got := value(t, dfams, "trustnudge_digests_total", l); got != 1 {
+			t.Errorf("digests_total%s = %v; want 1 (the engine's words for digests must be known)", l, got)
 		}
 	}
 }
@@ -506,6 +536,7 @@ func TestNilMetrics_RecordingIsANoop(t *testing.T) {
 	m.Reconnect()
 	m.SetConnected(true)
 	m.Nudge("after_hours", "sent", "")
+	m.Digest("weekly", "sent")
 	m.APICall("chat.postMessage", "ok")
 	m.RateLimitWait("chat.postMessage", time.Second)
 	m.PollVote()

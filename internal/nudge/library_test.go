@@ -13,7 +13,7 @@ import (
 
 func TestDefault_LoadsTheEmbeddedLibrary(t *testing.T) {
 	lib := Default()
-	for _, p := range []string{people.KindAfterHours, people.KindSlowReply} {
+	for _, p := range []string{people.KindAfterHours, people.KindSlowReply, people.KindDigest} {
 		if !slices.Contains(lib.Patterns(), p) {
 			t.Errorf("Patterns() = %v; want %q among them", lib.Patterns(), p)
 		}

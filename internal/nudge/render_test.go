@@ -152,8 +152,9 @@ func slowReplyGoldenView(t *testing.T) SlowReplyView {
 
 func TestGolden(t *testing.T) {
 	for name, m := range map[string]Message{
-		"after_hours": RenderAfterHours(afterHoursGoldenView(t)),
-		"slow_reply":  RenderSlowReply(slowReplyGoldenView(t)),
+		"after_hours":   RenderAfterHours(afterHoursGoldenView(t)),
+		"slow_reply":    RenderSlowReply(slowReplyGoldenView(t)),
+		"weekly_digest": RenderDigest(digestGoldenView(t)),
 	} {
 		t.Run(name, func(t *testing.T) {
 			b := marshal(t, m)
@@ -173,6 +174,10 @@ func TestRender_EveryEntryFitsSlack(t *testing.T) {
 	lib := Default()
 	check := func(t *testing.T, e Entry, m Message) {
 		t.Helper()
+		buttons := []string{"[Helpful]", "[Stop these]"}
+		if e.Pattern == people.KindDigest {
+			buttons = []string{"[Stop weekly digests]"}
+		}
 		b := marshal(t, m)
 		checkLimits(t, b)
 		roundTrip(t, b)
@@ -181,7 +186,7 @@ func TestRender_EveryEntryFitsSlack(t *testing.T) {
 			t.Errorf("an unfilled placeholder is left:\n%s", s)
 		}
 		plain := PlainText(m, nil)
-		for _, want := range []string{e.Fact, e.Source, "[Helpful]", "[Stop these]"} {
+		for _, want := range append([]string{e.Fact, e.Source}, buttons...) {
 			if !strings.Contains(plain, want) {
 				t.Errorf("PlainText lacks %q:\n%s", want, plain)
 			}
@@ -217,6 +222,12 @@ func TestRender_EveryEntryFitsSlack(t *testing.T) {
 						check(t, e, RenderSlowReply(SlowReplyView{
 							Entry: e, NudgeID: "n-0002", Items: items(n), ManagerLoc: berlin, Now: now,
 						}))
+					}
+				case people.KindDigest:
+					for _, r := range digestReports(t) {
+						for _, poll := range []bool{false, true} {
+							check(t, e, RenderDigest(DigestView{Entry: e, DigestID: "d-0003", Report: r, PollButton: poll}))
+						}
 					}
 				default:
 					t.Fatalf("pattern %q has no renderer test; add its view here", p)

@@ -125,21 +125,26 @@ type Forgotten struct {
 	OnTeamsOf     int  // how many managers' teams they were removed from
 	Settings      bool // their own hours or exclusion
 	Observations  int  // message records deleted or rewritten
+	Weeks         int  // weeks of counts kept for their weekly digest
+	Digests       int  // records of weekly digests sent to them
 }
 
 // ErrNotFound is returned for a record that does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Nudge kinds, as managers switch them off and on.
+// Nudge kinds, as managers switch them off and on. The weekly digest is
+// one too: "Stop these" on a digest switches digests off.
 const (
 	KindAfterHours = "after_hours"
 	KindSlowReply  = "slow_reply"
+	KindDigest     = "weekly_digest"
 )
 
 // Kinds lists every nudge kind, with the words a person sees.
 var Kinds = map[string]string{
 	KindAfterHours: "after-hours message",
 	KindSlowReply:  "waiting question",
+	KindDigest:     "weekly digest",
 }
 
 // KindOff reports whether the manager switched kind off.

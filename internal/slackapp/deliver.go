@@ -19,7 +19,7 @@ import (
 
 // Deliver sends one nudge: after-hours ones as an ephemeral message to the
 // manager in the conversation, slow-reply ones as a DM from the app with a
-// link to each waiting message.
+// link to each waiting message, and weekly digests as a DM.
 func (a *App) Deliver(ctx context.Context, d engine.Delivery) error {
 	lib := a.library()
 	entry, ok := lib.Entry(d.Record.VariantID)
@@ -58,6 +58,16 @@ func (a *App) Deliver(ctx context.Context, d engine.Delivery) error {
 			items = append(items, nudge.WaitingItem{Permalink: link, Asker: s.Asker, Since: s.Since, WaitedMinutes: s.WaitedMinutes})
 		}
 		msg := nudge.RenderSlowReply(nudge.SlowReplyView{Entry: entry, NudgeID: d.Record.ID, Items: items, ManagerLoc: d.ManagerLoc, Now: now})
+		return a.sendDM(ctx, d.Record.Manager, msg)
+	case people.KindDigest:
+		if d.Digest == nil {
+			return errors.New("deliver: digest without its numbers")
+		}
+		msg := nudge.RenderDigest(nudge.DigestView{
+			Entry: entry, DigestID: d.Record.ID, Report: *d.Digest,
+			// Without an agreed norm, asking the team is the next step.
+			PollButton: d.Digest.Norm == "",
+		})
 		return a.sendDM(ctx, d.Record.Manager, msg)
 	}
 	return fmt.Errorf("deliver: unknown nudge kind %q", d.Record.Kind)

@@ -76,6 +76,7 @@ func homeOf(st engine.HomeState, notice string) slackui.Home {
 		SnoozedUntil: st.SnoozedUntil, SnoozeReason: st.SnoozeReason, OwnHours: st.OwnHours,
 		EffectiveHours: st.EffectiveHours, HoursSource: st.HoursSource, Excluded: st.Excluded,
 		OnTeamsOf: st.OnTeamsOf, IsAdmin: st.IsAdmin, KindsOff: st.KindsOff, Notice: notice,
+		Digest: st.Digest,
 	}
 }
 
@@ -156,6 +157,8 @@ func (a *App) blockAction(ctx context.Context, actor engine.Actor, triggerID, ac
 		msg, err = a.core.Forget(ctx, actor)
 	case slackui.ActionKindOn:
 		msg, err = a.core.SetKind(ctx, actor, value, true)
+	case slackui.ActionDigest:
+		msg, err = a.core.DigestNow(ctx, actor)
 	case slackui.ActionEditTeam, slackui.ActionEditHours, slackui.ActionSnooze:
 		a.openModal(ctx, actor, triggerID, actionID)
 		return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +23,9 @@ func (a *App) openPollModal(ctx context.Context, actor engine.Actor, triggerID s
 	q, opts, deadline, err := a.core.PollDraftDefaults(ctx, actor)
 	if err != nil {
 		return err
+	}
+	if strings.HasPrefix(string(channel), "D") {
+		channel = "" // from a DM (the weekly digest): a poll goes to a team channel
 	}
 	view := slackui.PollModal(q, opts, channel, deadline, a.core.Quorum())
 	return a.call(ctx, "views.open", func(ctx context.Context) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/digest"
 	"github.com/trustnudge/trustnudge/internal/people"
 )
 
@@ -125,6 +126,7 @@ func homes(t *testing.T) map[string]Home {
 			OnTeamsOf:      1,
 			KindsOff:       []string{"slow-reply"},
 			Notice:         "Saved: your team now has 3 people.",
+			Digest:         homeDigest(now, loc),
 		},
 		"home_manager_no_team": {
 			User: "U0NEWMGR", Now: now, Location: loc,
@@ -178,4 +180,21 @@ func TestGolden_Modals(t *testing.T) {
 			checkLimits(t, b)
 		})
 	}
+}
+
+// homeDigest is a manager's numbers on a Thursday: a trend of five weeks
+// and reply times this week and last.
+func homeDigest(now time.Time, loc *time.Location) *digest.Report {
+	w := digest.WeekOf(now, loc)
+	r := digest.Compose(digest.Input{
+		Week: w, Partial: true, Now: now, Loc: loc,
+		Stats: []digest.Stats{
+			{Week: w.Add(-4), AfterHours: 2},
+			{Week: w.Add(-3), AfterHours: 5},
+			{Week: w.Add(-2), AfterHours: 1},
+			{Week: w.Add(-1), AfterHours: 0, Answered: 2, ReplySeconds: []int{3000, 4200}},
+			{Week: w, AfterHours: 1, Answered: 3, ReplySeconds: []int{600, 1500, 9000}},
+		},
+	})
+	return &r
 }

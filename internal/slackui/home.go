@@ -2,12 +2,14 @@ package slackui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/digest"
 	"github.com/trustnudge/trustnudge/internal/people"
 )
 
@@ -37,6 +39,9 @@ type Home struct {
 	// Notice is an optional one-line result of the last action, shown near
 	// the top as plain text (it is escaped, so it can't mention anyone).
 	Notice string
+	// Digest is an opted-in manager's numbers of this week so far, with
+	// the weeks before: the App Home shows their trend. Nil shows none.
+	Digest *digest.Report
 }
 
 // Where a person's effective working hours come from, for Home.HoursSource.
@@ -57,7 +62,7 @@ const intro = "*trustnudge* helps managers build trust with their teams through 
 	"It reads only message *metadata* (who posted, where, when, in which thread, and whom they mentioned), never what anyone wrote."
 
 const commands = "Commands: `/trustnudge help` · `status` · `optin` · `optout` · `team @a @b …` · " +
-	"`hours &lt;spec&gt;` · `snooze &lt;duration&gt;` · `exclude-me` · `forget-me`"
+	"`hours &lt;spec&gt;` · `snooze &lt;duration&gt;` · `poll` · `digest` · `exclude-me` · `forget-me`"
 
 const adminLine = "You're a workspace admin: `/trustnudge admin status` shows workspace health. " +
 	"Admins see workspace-level status only, never a manager's nudges or counts."
@@ -141,18 +146,60 @@ func managerBlocks(h Home, loc *time.Location) []slack.Block {
 		b = append(b, sectionWith("*Nudges*: on.", button(ActionSnooze, "Snooze…")))
 	}
 
+	if h.Digest != nil {
+		b = append(b, digestBlocks(*h.Digest, slices.Contains(h.KindsOff, people.KindDigest))...)
+	}
 	for i, kind := range h.KindsOff {
 		if i == maxKindsShown {
 			break
 		}
 		on := button(ActionKindOn, "Turn back on")
 		on.Value = kind
-		b = append(b, sectionWith("You switched off "+code(truncate(kind, 100))+" nudges.", on))
+		text := "You switched off " + code(truncate(kind, 100)) + " nudges."
+		if kind == people.KindDigest {
+			text = "You switched off the weekly digest."
+		}
+		b = append(b, sectionWith(text, on))
 	}
 	b = append(b, sectionWith("*Team norms*: ask your team, anonymously, when work messages are welcome. "+
 		"If you adopt the answer, your nudges follow it.",
 		button(ActionStartPoll, "Ask my team about messaging hours")))
 	return b
+}
+
+// digestBlocks show a manager's weeks: the after-hours trend ending with
+// this week so far, the median reply time, and when the digest comes.
+func digestBlocks(r digest.Report, off bool) []slack.Block {
+	counts := make([]int, len(r.Trend))
+	nums := make([]string, len(r.Trend))
+	for i, p := range r.Trend {
+		counts[i], nums[i] = p.AfterHours, fmt.Sprint(p.AfterHours)
+	}
+	var text strings.Builder
+	text.WriteString("*Your weeks*: after-hours messages")
+	if len(r.Trend) > 1 {
+		fmt.Fprintf(&text, " in the last %d weeks, from the week of %s to this week so far: ", len(r.Trend), r.Trend[0].Week.Monday())
+	} else {
+		text.WriteString(" this week so far: ")
+	}
+	text.WriteString(code(digest.Sparkline(counts)) + " " + strings.Join(nums, " → ") + ".\n")
+	text.WriteString("Median reply time to your team: ")
+	if m := r.MedianText(); m != "" {
+		text.WriteString(m + " this week so far")
+	} else {
+		text.WriteString("nothing answered yet this week")
+	}
+	if pm, ok := r.Prev.Median(); ok && r.HasPrev {
+		text.WriteString(" (last week: " + digest.WorkingTime(pm) + ")")
+	}
+	text.WriteString(".\n")
+	if off {
+		text.WriteString("Weekly digests are off; you can still get one now.")
+	} else {
+		text.WriteString("Your weekly digest comes on Monday at 09:00 your time, or at your first working hour that week.")
+	}
+	// Numbers and fixed words only, so nothing needs escaping.
+	return []slack.Block{sectionWith(truncate(text.String(), maxSectionText), button(ActionDigest, "Send my digest now"))}
 }
 
 // maxSpecShown bounds each hours spec shown on the Home tab, so the section

@@ -222,3 +222,34 @@ func TestPack(t *testing.T) {
 		t.Errorf("pack = %q; want %q", got, want)
 	}
 }
+
+func TestHome_ManagerSeesTheirWeeksAndCanAskForTheDigest(t *testing.T) {
+	h := homes(t)["home_manager"]
+	v := HomeView(h)
+	if !has(actionIDs(v), ActionDigest) {
+		t.Errorf("buttons %v lack %s", actionIDs(v), ActionDigest)
+	}
+	s := text(t, v)
+	for _, want := range []string{"`▄█▂▁▂` 2 → 5 → 1 → 0 → 1", "25 working minutes this week so far (last week: 1 working hour)", "Monday at 09:00 your time", "`digest`"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("home lacks %q:\n%s", want, s)
+		}
+	}
+
+	h.KindsOff = []string{people.KindDigest}
+	s = text(t, HomeView(h))
+	for _, want := range []string{"Weekly digests are off", "You switched off the weekly digest."} {
+		if !strings.Contains(s, want) {
+			t.Errorf("home with digests off lacks %q", want)
+		}
+	}
+
+	// Without numbers (no counting configured) there is no trend and no button.
+	h.Digest = nil
+	if v := HomeView(h); has(actionIDs(v), ActionDigest) || strings.Contains(text(t, v), "Your weeks") {
+		t.Error("a home without numbers shows the trend")
+	}
+	if v := HomeView(homes(t)["home_stranger"]); has(actionIDs(v), ActionDigest) {
+		t.Error("someone not opted in is offered a digest")
+	}
+}

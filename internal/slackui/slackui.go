@@ -32,6 +32,8 @@ const (
 	// ActionKindOn turns a switched-off nudge kind back on; the button's
 	// value is the kind.
 	ActionKindOn = "home_kind_on"
+	// ActionDigest sends the manager their digest of this week so far.
+	ActionDigest = "home_digest"
 )
 
 // Callback IDs of the modals, for routing view_submission.

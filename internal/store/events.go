@@ -125,8 +125,9 @@ func (db *DB) MarkEvent(team activity.TeamID, eventID string, now time.Time) (fi
 	return true, nil
 }
 
-// Flush writes every event ID marked, every observation recorded and every
-// request put or resolved so far, and returns once they are committed.
+// Flush writes every event ID marked, every observation recorded, every
+// request put or resolved and every weekly count made so far, and returns
+// once they are committed.
 func (db *DB) Flush() error {
 	db.mu.Lock()
 	closed := db.closed
@@ -235,31 +236,32 @@ func (db *DB) flushLoop() {
 	}
 }
 
-// flush writes everything pending (event IDs, observations, request changes) in one
-// transaction. On failure the records go back to the front of pending, to be
+// flush writes everything pending (event IDs, observations, request changes,
+// weekly counts) in one transaction. On failure the records go back to the front of pending, to be
 // retried.
 func (db *DB) flush() error { return db.updateWithPending(nil) }
 
 // updateWithPending runs one write transaction that first writes everything
 // pending and then runs fn (when not nil), so that fn sees, and may change
-// or delete, every record handed to MarkEvent, RecordObservation, PutRequest or
-// ResolveRequest before
-// the call. If the transaction fails, the pending records go back to the
-// front of pending, to be retried. Errors from writing pending records are
-// wrapped with their counts; fn's errors are returned as they are.
+// or delete, every record handed to MarkEvent, RecordObservation, PutRequest,
+// ResolveRequest or CountWeek before the call. If the transaction fails,
+// the pending records go back to the front of pending, to be retried.
+// Errors from writing pending records are wrapped with their counts; fn's
+// errors are returned as they are.
 func (db *DB) updateWithPending(fn func(tx *bbolt.Tx) error) error {
 	db.flushMu.Lock()
 	defer db.flushMu.Unlock()
 
 	db.mu.Lock()
-	events, obs, reqs := db.pending, db.pendingObs, db.pendingReq
-	if len(events) == 0 && len(obs) == 0 && len(reqs) == 0 && fn == nil {
+	events, obs, reqs, weeks := db.pending, db.pendingObs, db.pendingReq, db.pendingWeek
+	if len(events) == 0 && len(obs) == 0 && len(reqs) == 0 && len(weeks) == 0 && fn == nil {
 		db.mu.Unlock()
 		return nil
 	}
 	db.pending, db.spare = db.spare[:0], nil
 	db.pendingObs, db.spareObs = db.spareObs[:0], nil
 	db.pendingReq, db.spareReq = db.spareReq[:0], nil
+	db.pendingWeek, db.spareWeek = db.spareWeek[:0], nil
 	// Readers still see the observations and request changes while they
 	// are being written.
 	db.inflightObs = obs
@@ -280,16 +282,20 @@ func (db *DB) updateWithPending(fn func(tx *bbolt.Tx) error) error {
 			pendingErr = fmt.Errorf("write %d request changes: %w", len(reqs), err)
 			return pendingErr
 		}
+		if err := writeWeekOps(tx, weeks); err != nil {
+			pendingErr = fmt.Errorf("write %d weekly counts: %w", len(weeks), err)
+			return pendingErr
+		}
 		if fn != nil {
 			return fn(tx)
 		}
 		return nil
 	})
 	if err != nil {
-		db.requeue(events, obs, reqs)
+		db.requeue(events, obs, reqs, weeks)
 		if pendingErr == nil && fn == nil {
 			// The commit itself failed.
-			err = fmt.Errorf("write %d event ids, %d observations and %d request changes: %w", len(events), len(obs), len(reqs), err)
+			err = fmt.Errorf("write %d event ids, %d observations, %d request changes and %d weekly counts: %w", len(events), len(obs), len(reqs), len(weeks), err)
 		}
 		return err
 	}
@@ -299,23 +305,30 @@ func (db *DB) updateWithPending(fn func(tx *bbolt.Tx) error) error {
 	clear(events) // drop references to the strings
 	clear(obs)
 	clear(reqs)
+	clear(weeks)
 	db.spare = events[:0]
 	db.spareObs = obs[:0]
 	db.spareReq = reqs[:0]
+	db.spareWeek = weeks[:0]
 	db.mu.Unlock()
 	return nil
 }
 
 // requeue puts batches that failed to write back in front of pending,
-// keeping at most maxPending event IDs, maxPendingObs observations and
-// maxPendingReq request changes (dropping the oldest).
-func (db *DB) requeue(events []eventRecord, obs []obsRecord, reqs []reqOp) {
+// keeping at most maxPending event IDs, maxPendingObs observations,
+// maxPendingReq request changes and maxPendingWeek weekly counts (dropping
+// the oldest).
+func (db *DB) requeue(events []eventRecord, obs []obsRecord, reqs []reqOp, weeks []weekOp) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	var droppedEvents, droppedObs, droppedReqs int
+	var droppedEvents, droppedObs, droppedReqs, droppedWeeks int
 	db.pending, droppedEvents = requeueFront(events, db.pending, db.cfg.maxPending)
 	db.pendingObs, droppedObs = requeueFront(obs, db.pendingObs, db.cfg.maxPendingObs)
 	db.pendingReq, droppedReqs = requeueFront(reqs, db.pendingReq, db.cfg.maxPendingReq)
+	db.pendingWeek, droppedWeeks = requeueFront(weeks, db.pendingWeek, db.cfg.maxPendingWeek)
+	if droppedWeeks > 0 {
+		db.log.Error("store: dropping weekly counts that could not be written", "count", droppedWeeks)
+	}
 	db.inflightObs = nil
 	db.inflightReq = nil
 	if droppedReqs > 0 {

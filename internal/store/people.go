@@ -373,7 +373,8 @@ func (db *DB) Counts(team activity.TeamID) (Counts, error) {
 // managers' teams, their own settings, the observations they posted, their
 // ID in the mentions and thread parents of other observations, the pending
 // requests they asked or that wait for them, the nudge records sent to
-// them, their votes in open polls and the norm adopted by their team. It
+// them, their votes in open polls, the norm adopted by their team, and
+// their weekly counts and digest records (Forgotten.Weeks and .Digests). It
 // says what it deleted; requests, nudge records, votes and the norm are
 // counted in Forgotten.Observations. Polls they created stay: they belong to
 // the team, and their results to those who voted.
@@ -437,6 +438,9 @@ func (db *DB) ForgetUser(team activity.TeamID, id activity.UserID) (Forgotten, e
 		}
 		norm, err := deleteNormTx(tb, id)
 		if err != nil {
+			return err
+		}
+		if f.Weeks, f.Digests, err = forgetWeeksTx(tb, id); err != nil {
 			return err
 		}
 		if norm {

@@ -47,6 +47,12 @@
 //	                stored), value = JSON voteRecord
 //	norms           adopted team norms, key = manager's user ID, value = JSON
 //	                normRecord
+//	weeks           weekly counts for the digest, key = manager ‖ 0x00 ‖
+//	                week ("2026-11-16"), value = JSON weekRecord (weeks.go)
+//	week_marks      hashes of the events counted, key = manager ‖ 0x00 ‖
+//	                kind ‖ hash, value = counted at
+//	digests         scheduled digests, key = manager ‖ 0x00 ‖ week, value =
+//	                JSON digestRecord
 //
 // Index buckets have empty values and are kept in step with what they index
 // in the same transaction; Check verifies every one of them.
@@ -167,20 +173,22 @@ type Options struct {
 
 // config holds what tests in this package may change.
 type config struct {
-	migrations    []migration
-	maxRecent     int // bound on remembered event IDs in memory
-	maxPending    int // bound on event IDs waiting to be written
-	maxPendingObs int // bound on observations waiting to be written
-	maxPendingReq int // bound on request changes waiting to be written
+	migrations     []migration
+	maxRecent      int // bound on remembered event IDs in memory
+	maxPending     int // bound on event IDs waiting to be written
+	maxPendingObs  int // bound on observations waiting to be written
+	maxPendingReq  int // bound on request changes waiting to be written
+	maxPendingWeek int // bound on weekly counts waiting to be written
 }
 
 func defaultConfig() config {
 	return config{
-		migrations:    migrations,
-		maxRecent:     defaultMaxRecent,
-		maxPending:    defaultMaxPending,
-		maxPendingObs: defaultMaxPendingObs,
-		maxPendingReq: defaultMaxPendingReq,
+		migrations:     migrations,
+		maxRecent:      defaultMaxRecent,
+		maxPending:     defaultMaxPending,
+		maxPendingObs:  defaultMaxPendingObs,
+		maxPendingReq:  defaultMaxPendingReq,
+		maxPendingWeek: defaultMaxPendingWeek,
 	}
 }
 
@@ -194,7 +202,7 @@ type DB struct {
 
 	// Event dedupe (events.go), and observations (observations.go) and
 	// request changes (requests.go) waiting to be written.
-	mu          sync.Mutex // guards recent, pending, spare, *Obs, *Req, closed
+	mu          sync.Mutex // guards recent, pending, spare, *Obs, *Req, *Week, closed
 	recent      recentSet  // event IDs seen within EventWindow
 	pending     []eventRecord
 	spare       []eventRecord // reused backing array for pending
@@ -204,6 +212,8 @@ type DB struct {
 	pendingReq  []reqOp
 	spareReq    []reqOp // reused backing array for pendingReq
 	inflightReq []reqOp // taken from pendingReq by a write not yet committed
+	pendingWeek []weekOp
+	spareWeek   []weekOp // reused backing array for pendingWeek
 	closed      bool
 
 	reqMu sync.Mutex // orders PutRequest and ResolveRequest; taken before mu
@@ -270,6 +280,9 @@ func openWith(path string, opts Options, cfg config) (*DB, error) {
 	}
 	if cfg.maxPendingReq <= 0 {
 		cfg.maxPendingReq = defaultMaxPendingReq
+	}
+	if cfg.maxPendingWeek <= 0 {
+		cfg.maxPendingWeek = defaultMaxPendingWeek
 	}
 	db.cfg = cfg
 	db.recent.init(cfg.maxRecent)
@@ -393,8 +406,8 @@ func (db *DB) CreatedAt() (time.Time, error) {
 
 // Check runs bbolt's consistency check, then checks that the store's indexes
 // (managers_of, obs_by_channel, req_by_*, nudge_*, poll_*) match the records
-// they index, that every record decodes and every vote belongs to a poll and
-// names one of its options, and returns the first problem found, or nil.
+// they index, that every record decodes (weekly counts and digest records
+// included) and every vote belongs to a poll and names one of its options, and returns the first problem found, or nil.
 // Keys are shown readably and values only by length, so a report can be
 // logged without leaking stored data.
 //
@@ -435,6 +448,9 @@ func (db *DB) Check() error {
 			return fmt.Errorf("team %s: %w", team, err)
 		}
 		if err := checkPolls(tb, team); err != nil {
+			return fmt.Errorf("team %s: %w", team, err)
+		}
+		if err := checkWeeks(tb); err != nil {
 			return fmt.Errorf("team %s: %w", team, err)
 		}
 		return nil
