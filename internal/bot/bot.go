@@ -50,6 +50,9 @@ func New(cfg config.Config, log *slog.Logger, clk clock.Clock, version string) (
 		Logger:   log,
 		Clock:    clk,
 		Metrics:  m,
+		// Slack pings about every 10 s; a socket silent for longer than
+		// this is dead even if TCP has not noticed.
+		PingInterval: cfg.SlackPingTimeout,
 	})
 	started := clk.Now()
 	eng := engine.New(engine.Options{

@@ -52,6 +52,8 @@ type Settings struct {
 	Admins       UserIDs       `envconfig:"ADMINS" desc:"comma-separated Slack user IDs who may use /trustnudge admin, besides workspace owners and admins"`
 	Retention    time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long raw per-message metadata is kept (Go duration, at least 24h)"`
 
+	SlackPingTimeout time.Duration `envconfig:"SLACK_PING_TIMEOUT" default:"30s" desc:"how long the Socket Mode connection may go without a ping from Slack before reconnecting (2s to 5m)"`
+
 	SweepInterval      time.Duration `envconfig:"SWEEP_INTERVAL" default:"5m" desc:"how often waiting questions are checked for slow replies (1m to 1h)"`
 	CooldownAfterHours time.Duration `envconfig:"COOLDOWN_AFTER_HOURS" default:"24h" desc:"least time between two after-hours nudges to one manager"`
 	CooldownSlowReply  time.Duration `envconfig:"COOLDOWN_SLOW_REPLY" default:"48h" desc:"least time between two waiting-question nudges to one manager"`
@@ -142,6 +144,9 @@ func (s Settings) Validate() error {
 	}
 	if s.Retention < 24*time.Hour {
 		return &Error{Var: Prefix + "_RETENTION", Msg: fmt.Sprintf("%s is too short; keep at least 24h (the default is 720h, 30 days)", s.Retention)}
+	}
+	if s.SlackPingTimeout < 2*time.Second || s.SlackPingTimeout > 5*time.Minute {
+		return &Error{Var: Prefix + "_SLACK_PING_TIMEOUT", Msg: fmt.Sprintf("%s is out of range; use 2s to 5m (default 30s; Slack pings about every 10s)", s.SlackPingTimeout)}
 	}
 	if s.SweepInterval < time.Minute || s.SweepInterval > time.Hour {
 		return &Error{Var: Prefix + "_SWEEP_INTERVAL", Msg: fmt.Sprintf("%s is out of range; use 1m to 1h (default 5m)", s.SweepInterval)}

@@ -25,7 +25,7 @@ func setenv(t *testing.T, overrides map[string]string) {
 		"TRUSTNUDGE_LOG_LEVEL": "", "TRUSTNUDGE_LOG_FORMAT": "",
 		"TRUSTNUDGE_DEFAULT_HOURS": "", "TRUSTNUDGE_DEFAULT_TZ": "", "TRUSTNUDGE_ADMINS": "", "TRUSTNUDGE_RETENTION": "",
 		"TRUSTNUDGE_POLL_QUORUM": "", "TRUSTNUDGE_SECRET": "",
-		"TRUSTNUDGE_SWEEP_INTERVAL": "", "TRUSTNUDGE_COOLDOWN_AFTER_HOURS": "", "TRUSTNUDGE_COOLDOWN_SLOW_REPLY": "", "TRUSTNUDGE_WEEKLY_CAP": "",
+		"TRUSTNUDGE_SWEEP_INTERVAL": "", "TRUSTNUDGE_SLACK_PING_TIMEOUT": "", "TRUSTNUDGE_COOLDOWN_AFTER_HOURS": "", "TRUSTNUDGE_COOLDOWN_SLOW_REPLY": "", "TRUSTNUDGE_WEEKLY_CAP": "",
 	}
 	for k, v := range overrides {
 		base[k] = v
@@ -93,6 +93,8 @@ func TestLoad_BadInputNamesVariableAndFix(t *testing.T) {
 		{"default tz", map[string]string{"TRUSTNUDGE_DEFAULT_TZ": "Mars/Base"}, "TRUSTNUDGE_DEFAULT_TZ", `unknown time zone "Mars/Base"`},
 		{"admins", map[string]string{"TRUSTNUDGE_ADMINS": "U123ABC, bob"}, "TRUSTNUDGE_ADMINS", `"bob" is not a Slack user ID`},
 		{"retention short", map[string]string{"TRUSTNUDGE_RETENTION": "1h"}, "TRUSTNUDGE_RETENTION", "too short"},
+		{"ping timeout too short", map[string]string{"TRUSTNUDGE_SLACK_PING_TIMEOUT": "500ms"}, "TRUSTNUDGE_SLACK_PING_TIMEOUT", "use 2s to 5m"},
+		{"ping timeout not a duration", map[string]string{"TRUSTNUDGE_SLACK_PING_TIMEOUT": "soon"}, "TRUSTNUDGE_SLACK_PING_TIMEOUT", ""},
 		{"sweep too often", map[string]string{"TRUSTNUDGE_SWEEP_INTERVAL": "10s"}, "TRUSTNUDGE_SWEEP_INTERVAL", "use 1m to 1h"},
 		{"cap zero", map[string]string{"TRUSTNUDGE_WEEKLY_CAP": "0"}, "TRUSTNUDGE_WEEKLY_CAP", "use 1 to 100"},
 		{"cap junk", map[string]string{"TRUSTNUDGE_WEEKLY_CAP": "five"}, "TRUSTNUDGE_WEEKLY_CAP", "cannot be parsed"},
