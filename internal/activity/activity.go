@@ -197,3 +197,15 @@ func ValidID(s string) bool {
 	}
 	return true
 }
+
+// CountedSubtype reports whether a message subtype is a person (or a bot)
+// saying something. Every other subtype is a system message (joins, topic
+// changes, edits, deletions) and is not counted. The live adapter and the
+// export reader both go by it.
+func CountedSubtype(subtype string) bool {
+	switch subtype {
+	case "", "thread_broadcast", "file_share", "me_message", "bot_message":
+		return true
+	}
+	return false
+}

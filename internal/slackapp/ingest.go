@@ -75,17 +75,6 @@ func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{errMalformed}, args...)...)
 }
 
-// countedSubtypes are message subtypes that are a person (or bot) saying
-// something; every other subtype is a system message (joins, topic changes,
-// edits, deletions) and is not counted.
-var countedSubtypes = map[string]bool{
-	"":                 true,
-	"thread_broadcast": true,
-	"file_share":       true,
-	"me_message":       true,
-	"bot_message":      true,
-}
-
 // translate turns one event_callback into metadata. self is the app's own
 // identity, so its echoed posts are recognised and skipped.
 func translate(cb callback, self identity) (translated, error) {
@@ -115,7 +104,7 @@ func translate(cb callback, self identity) (translated, error) {
 }
 
 func translateMessage(out translated, team activity.TeamID, ev wireEvent, self identity) (translated, error) {
-	if !countedSubtypes[ev.Subtype] {
+	if !activity.CountedSubtype(ev.Subtype) {
 		out.skipReason = "system message"
 		return out, nil
 	}
