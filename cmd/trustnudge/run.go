@@ -39,6 +39,9 @@ Usage:
   trustnudge [run]        run the bot over Socket Mode (needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN)
   trustnudge demo [--json]  run the real bot against a built-in Slack emulator; no setup needed
                           (--json also prints each nudge's Block Kit JSON)
+  trustnudge replay EXPORT --teams FILE [--format text|json|html] [--out FILE]
+                          what the bot would have noticed and sent, over a Slack export
+                          ('trustnudge replay --help' for every option)
   trustnudge backup FILE  write a consistent copy of the database to FILE, also while the bot runs
   trustnudge healthcheck  exit 0 if the running bot answers /healthz (for container HEALTHCHECKs)
   trustnudge version      print the version
@@ -83,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runBot(ctx, stderr)
 	case "demo":
 		return runDemo(ctx, args, stdout, stderr)
+	case "replay":
+		return runReplay(ctx, args, stdout, stderr)
 	case "backup":
 		if len(args) != 1 || args[0] == "" {
 			return usageError{"backup needs exactly one argument: the file to write"}
