@@ -251,7 +251,7 @@ func Run(ctx context.Context, opts Options) error {
 	fmt.Fprintf(out, "\nThe bot acked %d envelopes: %d messages and %d reactions observed, %d system or bot events not counted, %d duplicate skipped.\n",
 		st.Acked.Load(), st.Observations.Load(), st.Reactions.Load(), st.Skipped.Load(), st.Duplicates.Load())
 	fmt.Fprintln(out, "No message text reached the bot's core, its logs or its database.")
-	return nil
+	return replayStory(ctx, out)
 }
 
 func scriptTime(week time.Time, at string) (time.Time, error) {

@@ -36,6 +36,8 @@ func TestRun_TellsTheWeekWithMetadataOnly(t *testing.T) {
 		"This team agreed on its messaging norm",
 		"── Monday 23 November, 09:00: a new week ──",
 		"Maya gets her weekly digest as a direct message from trustnudge:",
+		"── Before installing: what would trustnudge have said? ──",
+		"Every count matches what the generator planted.",
 		"│ Your week with the team: Mon 16 – Sun 22 Nov",
 		"the week that just ended, Monday 16 to Sunday 22 November",
 		"• After hours: 4 of your messages reached someone on your team outside their working hours this week.",
