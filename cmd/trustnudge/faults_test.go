@@ -155,6 +155,20 @@ func TestFault_RateLimitedNudgeWaitsRetryAfterAndArrivesOnce(t *testing.T) {
 	}
 }
 
+// TestFault_LongRateLimitOnNudgeOutlastsTheEventBudget: a Retry-After of
+// 12 s is longer than the 10 s the bot gives one event, yet the nudge was
+// committed before sending and is never sent again, so it must still be
+// waited out and arrive, once.
+func TestFault_LongRateLimitOnNudgeOutlastsTheEventBudget(t *testing.T) {
+	fake, cb, took := faultAfterHoursNudge(t, func(fake *slackfake.Server) {
+		fake.RateLimit("chat.postEphemeral", 12*time.Second, 1)
+	})
+	faultOneNudgeAfterRetry(t, fake, cb, 429)
+	if took < 12*time.Second {
+		t.Errorf("the nudge went through in %v; Retry-After 12 was not waited out", took)
+	}
+}
+
 // TestFault_ServerErrorOnNudgeIsRetriedAndArrivesOnce: an HTTP 500 (HTML
 // body) on the nudge is retried with backoff and the nudge arrives once.
 func TestFault_ServerErrorOnNudgeIsRetriedAndArrivesOnce(t *testing.T) {

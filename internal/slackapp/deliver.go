@@ -21,6 +21,11 @@ import (
 // manager in the conversation, slow-reply ones as a DM from the app with a
 // link to each waiting message, and weekly digests as a DM.
 func (a *App) Deliver(ctx context.Context, d engine.Delivery) error {
+	// A nudge is committed before it is sent and never sent again, so it
+	// must not be lost to a rate limit longer than the per-event budget:
+	// it gets a budget of its own, long enough for Slack's longest wait.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverBudget)
+	defer cancel()
 	lib := a.library()
 	entry, ok := lib.Entry(d.Record.VariantID)
 	if !ok {

@@ -22,6 +22,9 @@ const (
 	maxTransientTries = 4
 	firstBackoff      = 250 * time.Millisecond
 	maxRetryAfter     = 2 * time.Minute
+	// deliverBudget bounds sending one nudge, waits for rate limits
+	// included.
+	deliverBudget = maxRetryAfter + 30*time.Second
 )
 
 // call runs one Web API request, waiting out rate limits and retrying
@@ -57,6 +60,12 @@ func (a *App) call(ctx context.Context, method string, fn func(context.Context) 
 		default:
 			a.opts.Metrics.APICall(method, metrics.ResultError)
 			return fmt.Errorf("slack %s: %w", method, err)
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
+			// Waiting would outlast the caller's budget: say so now
+			// rather than fail at the deadline.
+			return fmt.Errorf("slack %s: must wait %s to retry, longer than the time left (%s): %w",
+				method, delay, time.Until(dl).Round(time.Millisecond), err)
 		}
 		t := time.NewTimer(delay)
 		select {
