@@ -209,3 +209,21 @@ func CountedSubtype(subtype string) bool {
 	}
 	return false
 }
+
+// KindFromID guesses a conversation's kind from its ID prefix, for events
+// and exports that do not say: C is public (or an old private channel), G
+// private, D a direct message.
+func KindFromID(id string) ChannelKind {
+	if id == "" {
+		return KindUnknown
+	}
+	switch id[0] {
+	case 'C':
+		return KindPublic
+	case 'G':
+		return KindPrivate
+	case 'D':
+		return KindIM
+	}
+	return KindUnknown
+}

@@ -1,15 +1,10 @@
 package digest
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/trustnudge/trustnudge/internal/puretest"
 	"github.com/trustnudge/trustnudge/internal/workhours"
 )
 
@@ -146,37 +141,5 @@ func TestDue(t *testing.T) {
 
 // TestPure keeps the package pure: no adapter, no I/O, no clock.
 func TestPure(t *testing.T) {
-	allowed := map[string]bool{
-		"fmt": true, "math": true, "slices": true, "strings": true, "time": true,
-		"github.com/trustnudge/trustnudge/internal/workhours": true,
-	}
-	clockFuncs := map[string]bool{"Now": true, "Since": true, "Until": true, "Sleep": true, "After": true, "Tick": true, "NewTimer": true, "NewTicker": true, "AfterFunc": true}
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range f.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			if !allowed[path] {
-				t.Errorf("%s imports %q; the package must stay pure", name, path)
-			}
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			if sel, ok := n.(*ast.SelectorExpr); ok {
-				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "time" && clockFuncs[sel.Sel.Name] {
-					t.Errorf("%s: time.%s reads the clock; pass time in", fset.Position(sel.Pos()), sel.Sel.Name)
-				}
-			}
-			return true
-		})
-	}
+	puretest.Check(t, "github.com/trustnudge/trustnudge/internal/workhours")
 }

@@ -241,7 +241,7 @@ func (x *Export) load(path string) error {
 			x.warn(dir+"/", errors.New("conversation not listed in channels.json/groups.json/dms.json/mpims.json; no membership"))
 			c := Conversation{ID: activity.ChannelID(dir), Name: dir}
 			if activity.ValidID(dir) {
-				c.Kind = kindFromID(dir)
+				c.Kind = activity.KindFromID(dir)
 			}
 			conv = int32(len(x.convs))
 			x.convs = append(x.convs, c)
@@ -337,20 +337,6 @@ func (x *Export) inRange(day int) bool {
 		return false
 	}
 	return true
-}
-
-// kindFromID guesses a conversation's kind from its ID, as the live
-// adapter does for events without channel_type.
-func kindFromID(id string) activity.ChannelKind {
-	switch id[0] {
-	case 'C':
-		return activity.KindPublic
-	case 'G':
-		return activity.KindPrivate
-	case 'D':
-		return activity.KindIM
-	}
-	return activity.KindUnknown
 }
 
 // readList reads a top-level list file whole, within the size limit. A

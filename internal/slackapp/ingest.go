@@ -127,7 +127,7 @@ func translateMessage(out translated, team activity.TeamID, ev wireEvent, self i
 	}
 	kind := activity.ParseChannelKind(ev.ChannelType)
 	if kind == activity.KindUnknown {
-		kind = kindFromID(ev.Channel)
+		kind = activity.KindFromID(ev.Channel)
 	}
 	o := activity.Observation{
 		Team:     team,
@@ -178,20 +178,6 @@ func translateReaction(out translated, team activity.TeamID, ev wireEvent) (tran
 	out.kind = kindReaction
 	out.reaction = r
 	return out, nil
-}
-
-// kindFromID guesses the conversation kind from the ID prefix, for events
-// without channel_type. C can be public or private; D is a DM.
-func kindFromID(id string) activity.ChannelKind {
-	switch id[0] {
-	case 'C':
-		return activity.KindPublic
-	case 'G':
-		return activity.KindPrivate
-	case 'D':
-		return activity.KindIM
-	}
-	return activity.KindUnknown
 }
 
 // describeJSONError names what went wrong without quoting the input.
