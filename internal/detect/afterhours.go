@@ -68,8 +68,10 @@ func CheckAfterHours(o activity.Observation, members []Member) (AfterHours, bool
 		return AfterHours{}, false
 	}
 	suggest := workhours.NextInAll(at, all...)
+	reachedOnly := false
 	if suggest.IsZero() && len(all) > len(reached) {
 		suggest = workhours.NextInAll(at, reached...)
+		reachedOnly = !suggest.IsZero()
 	}
 	return AfterHours{
 		Team:      o.Team,
@@ -79,6 +81,8 @@ func CheckAfterHours(o activity.Observation, members []Member) (AfterHours, bool
 		At:        at,
 		Reached:   len(reached),
 		SuggestAt: suggest,
+
+		SuggestForReachedOnly: reachedOnly,
 	}, true
 }
 

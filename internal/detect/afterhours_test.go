@@ -150,23 +150,26 @@ func TestCheckAfterHours_SuggestWhenHoursNeverMeet(t *testing.T) {
 	at := local(berlin, "2025-06-06 23:00") // Friday
 	office := Member{ID: "UANA", Hours: workhours.MustParse("Mon-Fri 09:00-18:00 Europe/Berlin")}
 	tests := []struct {
-		name    string
-		other   Member
-		reached int
-		suggest time.Time
+		name        string
+		other       Member
+		reached     int
+		suggest     time.Time
+		reachedOnly bool
 	}{
 		// Ben is inside his hours and they never meet Ana's: suggest Ana's
-		// next morning rather than nothing.
+		// next morning rather than nothing, and say it fits only her.
 		{"falls back to the reached members", Member{ID: "UBEN", Hours: workhours.MustParse("Fri 22:00-24:00 Europe/Berlin")},
-			1, local(berlin, "2025-06-09 09:00")},
+			1, local(berlin, "2025-06-09 09:00"), true},
 		{"zero when even the reached never meet", Member{ID: "UBEN", Hours: workhours.MustParse("Sat 10:00-11:00 Europe/Berlin")},
-			2, time.Time{}},
+			2, time.Time{}, false},
+		{"hours that meet fit everyone", Member{ID: "UBEN", Hours: workhours.MustParse("Mon-Fri 10:00-19:00 Europe/Berlin")},
+			2, local(berlin, "2025-06-09 10:00"), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, ok := CheckAfterHours(managerMsg(at), []Member{office, tt.other})
-			if !ok || got.Reached != tt.reached || !got.SuggestAt.Equal(tt.suggest) {
-				t.Errorf("CheckAfterHours = %+v, %v; want Reached %d, SuggestAt %v", got, ok, tt.reached, tt.suggest)
+			if !ok || got.Reached != tt.reached || !got.SuggestAt.Equal(tt.suggest) || got.SuggestForReachedOnly != tt.reachedOnly {
+				t.Errorf("CheckAfterHours = %+v, %v; want Reached %d, SuggestAt %v, SuggestForReachedOnly %v", got, ok, tt.reached, tt.suggest, tt.reachedOnly)
 			}
 		})
 	}

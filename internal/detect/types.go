@@ -35,6 +35,10 @@ type AfterHours struct {
 	// SuggestAt is the earliest instant inside all those members' hours,
 	// to offer for Slack's Schedule send. Zero if none within two weeks.
 	SuggestAt time.Time
+	// SuggestForReachedOnly says SuggestAt is inside the hours of the
+	// members reached out of hours but not of every member concerned:
+	// their hours never all meet within workhours.SearchLimit.
+	SuggestForReachedOnly bool
 }
 
 // Request is a team member's message waiting for the manager: it mentions

@@ -68,6 +68,9 @@ type AfterHoursView struct {
 	// SuggestAt is the first moment inside all their working hours, to
 	// offer for Slack's Schedule send; zero when there is none to suggest.
 	SuggestAt time.Time
+	// SuggestForReachedOnly: SuggestAt fits only the members reached, as
+	// the hours of everyone in the conversation never meet.
+	SuggestForReachedOnly bool
 	// ManagerLoc is the manager's zone ("08:00 for you"); nil means UTC.
 	ManagerLoc *time.Location
 	// MemberLoc is the zone of the members reached ("09:00 their time"),
@@ -86,7 +89,7 @@ type AfterHoursView struct {
 // try, the fact behind it, and the buttons.
 func RenderAfterHours(v AfterHoursView) Message {
 	e := v.Entry
-	when := suggestWhen(v.SuggestAt, v.Now, v.ManagerLoc, v.MemberLoc)
+	when := suggestWhen(v.SuggestAt, v.Now, v.ManagerLoc, v.MemberLoc, v.SuggestForReachedOnly)
 	vals := map[string]string{
 		"reached": countPhrase(v.Reached, "person on your team", "people on your team", "someone on your team"),
 		"suggest": cmp.Or(when, "the start of their working day"),
@@ -277,7 +280,10 @@ func countPhrase(n int, one, many, none string) string {
 
 // suggestWhen says when to schedule a message: "Tue 09:00 their time (08:00
 // for you)", or "" when at is zero.
-func suggestWhen(at, now time.Time, manager, member *time.Location) string {
+//
+// reachedOnly says the time fits only the members the message reached,
+// not everyone in the conversation, and the words say so.
+func suggestWhen(at, now time.Time, manager, member *time.Location, reachedOnly bool) string {
 	if at.IsZero() {
 		return ""
 	}
@@ -290,7 +296,11 @@ func suggestWhen(at, now time.Time, manager, member *time.Location) string {
 	// zone the time is shown in.
 	now = now.In(manager)
 	if member == nil {
-		return dayWord(mine, now) + " " + mine.Format("15:04") + yourTime + ", when they're all within working hours"
+		who := ", when they're all within working hours"
+		if reachedOnly {
+			who = ", when everyone it reached is within working hours"
+		}
+		return dayWord(mine, now) + " " + mine.Format("15:04") + yourTime + who
 	}
 	theirs := at.In(member)
 	theirDay, myDay := dayWord(theirs, now), dayWord(mine, now)

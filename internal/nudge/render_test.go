@@ -298,6 +298,28 @@ func TestRenderAfterHours_SuggestionLine(t *testing.T) {
 	}
 }
 
+// When the hours of everyone in the conversation never meet, the time
+// fits only the people reached, and the words must not claim more.
+func TestSuggestWhen_ReachedOnly(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 18, 9, 0, 0, 0, berlin)
+	now := time.Date(2026, 11, 17, 22, 0, 0, 0, berlin)
+	if got, want := suggestWhen(at, now, berlin, nil, true), "tomorrow 09:00 your time, when everyone it reached is within working hours"; got != want {
+		t.Errorf("suggestWhen = %q; want %q", got, want)
+	}
+	m := RenderAfterHours(AfterHoursView{Entry: Entry{ID: "x/y", Lead: "L", Body: "B", Try: "T"}, Reached: 1, SuggestAt: at, SuggestForReachedOnly: true, ManagerLoc: berlin, Now: now})
+	b, err := json.Marshal(m.Blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if js := string(b); !strings.Contains(js, "everyone it reached") || strings.Contains(js, "they're all") {
+		t.Errorf("the nudge does not say the time fits only those reached: %s", js)
+	}
+}
+
 func TestSuggestWhen(t *testing.T) {
 	berlin, london, tokyo := zone(t, "Europe/Berlin"), zone(t, "Europe/London"), zone(t, "Asia/Tokyo")
 	la := zone(t, "America/Los_Angeles")
@@ -333,7 +355,7 @@ func TestSuggestWhen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := suggestWhen(tt.at, tt.now, tt.mgr, tt.members); got != tt.want {
+			if got := suggestWhen(tt.at, tt.now, tt.mgr, tt.members, false); got != tt.want {
 				t.Errorf("suggestWhen(%v) = %q; want %q", tt.at, got, tt.want)
 			}
 		})

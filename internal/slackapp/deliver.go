@@ -43,7 +43,7 @@ func (a *App) Deliver(ctx context.Context, d engine.Delivery) error {
 			return errors.New("deliver: after-hours nudge without its finding")
 		}
 		msg := nudge.RenderAfterHours(nudge.AfterHoursView{
-			Entry: entry, NudgeID: d.Record.ID, Reached: f.Reached, SuggestAt: f.SuggestAt,
+			Entry: entry, NudgeID: d.Record.ID, Reached: f.Reached, SuggestAt: f.SuggestAt, SuggestForReachedOnly: f.SuggestForReachedOnly,
 			ManagerLoc: d.ManagerLoc, MemberLoc: d.MemberLoc, Now: now,
 			// The norms poll is the nudge's best next step: ask the team.
 			PollButton: true,
