@@ -329,6 +329,18 @@ func (e *Engine) Forget(ctx context.Context, a Actor) (string, error) {
 	if n := f.Observations + pruned; n > 0 {
 		parts = append(parts, plural(n, "message record"))
 	}
+	if f.Requests > 0 {
+		parts = append(parts, plural(f.Requests, "waiting question")+" you asked or that waited for you")
+	}
+	if f.Nudges > 0 {
+		parts = append(parts, "the record of "+plural(f.Nudges, "nudge")+" sent to you")
+	}
+	if f.Votes > 0 {
+		parts = append(parts, plural(f.Votes, "vote")+" in open polls")
+	}
+	if f.Norm {
+		parts = append(parts, "your team's adopted messaging norm")
+	}
 	if f.Weeks > 0 {
 		parts = append(parts, plural(f.Weeks, "week")+" of counts for your weekly digest")
 	}

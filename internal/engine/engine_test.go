@@ -327,8 +327,13 @@ func TestForget_SaysWhatItDeleted(t *testing.T) {
 	if err := e.Observe(ctx, msgAt("UMGR", monday10.Add(5*time.Hour))); err != nil {
 		t.Fatal(err)
 	}
+	ask := msgAt("UALEX", monday10.Add(6*time.Hour))
+	ask.Mentions = []activity.UserID{"UMGR"}
+	if err := e.Observe(ctx, ask); err != nil {
+		t.Fatal(err)
+	}
 	msg := must(t)(e.Forget(ctx, mgr))
-	for _, want := range []string{"opt-in and your team list (2 people)", "working hours", "1 message record"} {
+	for _, want := range []string{"opt-in and your team list (2 people)", "working hours", "message records", "1 waiting question you asked or that waited for you"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("Forget() = %q; want it to mention %q", msg, want)
 		}

@@ -125,6 +125,10 @@ type Forgotten struct {
 	OnTeamsOf     int  // how many managers' teams they were removed from
 	Settings      bool // their own hours or exclusion
 	Observations  int  // message records deleted or rewritten
+	Requests      int  // waiting questions they asked, or that waited for them
+	Nudges        int  // records of nudges sent to them
+	Votes         int  // their votes in open polls
+	Norm          bool // the messaging norm their team adopted
 	Weeks         int  // weeks of counts kept for their weekly digest
 	Digests       int  // records of weekly digests sent to them
 }

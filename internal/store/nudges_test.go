@@ -418,8 +418,7 @@ func TestForgetUser_DeletesTheirNudgesAndRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// One observation, three requests, two nudge records.
-	if want := (store.Forgotten{Observations: 6}); f != want {
+	if want := (store.Forgotten{Observations: 1, Requests: 3, Nudges: 2}); f != want {
 		t.Errorf("ForgetUser = %+v; want %+v", f, want)
 	}
 	if got := nudgesOf(t, db, team, "UX", time.Time{}); got != nil {

@@ -374,9 +374,8 @@ func (db *DB) Counts(team activity.TeamID) (Counts, error) {
 // ID in the mentions and thread parents of other observations, the pending
 // requests they asked or that wait for them, the nudge records sent to
 // them, their votes in open polls, the norm adopted by their team, and
-// their weekly counts and digest records (Forgotten.Weeks and .Digests). It
-// says what it deleted; requests, nudge records, votes and the norm are
-// counted in Forgotten.Observations. Polls they created stay: they belong to
+// their weekly counts and digest records. It says what it deleted, each
+// kind in its own field of Forgotten. Polls they created stay: they belong to
 // the team, and their results to those who voted.
 func (db *DB) ForgetUser(team activity.TeamID, id activity.UserID) (Forgotten, error) {
 	if err := errors.Join(checkID("team", string(team)), checkID("user", string(id))); err != nil {
@@ -424,29 +423,21 @@ func (db *DB) ForgetUser(team activity.TeamID, id activity.UserID) (Forgotten, e
 		if f.Observations, err = forgetObservationsTx(tb, team, id); err != nil {
 			return err
 		}
-		requests, err := forgetRequestsTx(tb, team, id, true)
-		if err != nil {
+		if f.Requests, err = forgetRequestsTx(tb, team, id, true); err != nil {
 			return err
 		}
-		nudges, err := forgetNudgesTx(tb, team, id)
-		if err != nil {
+		if f.Nudges, err = forgetNudgesTx(tb, team, id); err != nil {
 			return err
 		}
-		votes, err := db.forgetVotesTx(tb, id)
-		if err != nil {
+		if f.Votes, err = db.forgetVotesTx(tb, id); err != nil {
 			return err
 		}
-		norm, err := deleteNormTx(tb, id)
-		if err != nil {
+		if f.Norm, err = deleteNormTx(tb, id); err != nil {
 			return err
 		}
 		if f.Weeks, f.Digests, err = forgetWeeksTx(tb, id); err != nil {
 			return err
 		}
-		if norm {
-			f.Observations++
-		}
-		f.Observations += requests + nudges + votes
 		return nil
 	})
 	if err != nil {

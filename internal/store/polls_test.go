@@ -535,7 +535,7 @@ func TestForgetUser_DeletesVotesInOpenPollsAndTheirNormKeepsPolls(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (store.Forgotten{Observations: 3}); f != want { // 2 votes and the norm
+	if want := (store.Forgotten{Votes: 2, Norm: true}); f != want {
 		t.Errorf("ForgetUser(UX) = %+v; want %+v", f, want)
 	}
 	for _, c := range []struct {
