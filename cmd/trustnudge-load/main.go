@@ -71,6 +71,8 @@ type Options struct {
 	// MemProfile, when set, is where the heap profile is written at the
 	// end, to see who holds the memory (go tool pprof -sample_index=inuse_space).
 	MemProfile string
+	// CPUProfile, when set, is where a CPU profile of the whole run goes.
+	CPUProfile string
 }
 
 // Report is what one run measured. Latencies are send→ack: from just before
@@ -142,8 +144,9 @@ func parseFlags(args []string, stderr io.Writer) (Options, error) {
 	fs.DurationVar(&o.Duration, "duration", 3*time.Minute, "how long the steady rate runs")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fs.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile to this file at the end")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: trustnudge-load [-burst N] [-window N] [-rate R] [-duration D] [-json] [-memprofile FILE]")
+		fmt.Fprintln(fs.Output(), "Usage: trustnudge-load [-burst N] [-window N] [-rate R] [-duration D] [-json] [-memprofile FILE] [-cpuprofile FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -176,6 +179,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case err != nil:
 		fmt.Fprintln(stderr, "trustnudge-load:", err)
 		return 2
+	}
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "trustnudge-load:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "trustnudge-load:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	r, err := load(ctx, o, stderr)
 	if err != nil {
