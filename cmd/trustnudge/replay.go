@@ -36,6 +36,8 @@ and sent, on the messages' own timestamps. Only metadata is read, never text.
                    (default: TRUSTNUDGE_DEFAULT_HOURS, Mon-Fri 09:00-18:00)
   --tz ZONE        time zone for people without one in users.json
                    (default: TRUSTNUDGE_DEFAULT_TZ, UTC)
+  --include-dms    also judge direct messages between two people; the bot
+                   never sees those, so by default they are left out
 
 Cooldowns, the weekly cap and the sweep interval come from the same
 TRUSTNUDGE_ variables as the bot's ('trustnudge help config').
@@ -55,6 +57,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		out       = fs.String("out", "", "")
 		hoursSpec = fs.String("hours", "", "")
 		tzName    = fs.String("tz", "", "")
+		withDMs   = fs.Bool("include-dms", false, "")
 	)
 	// Flags may come before or after EXPORT.
 	var positional []string
@@ -102,6 +105,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		},
 		SweepInterval: settings.SweepInterval,
 		Retention:     settings.Retention,
+		IncludeDMs:    *withDMs,
 	}
 	if *hoursSpec != "" {
 		if opts.Hours, err = workhours.Parse(*hoursSpec); err != nil {

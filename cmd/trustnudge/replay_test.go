@@ -188,7 +188,9 @@ func TestReplay_MatchesTheGeneratorsTruth(t *testing.T) {
 				t.Fatal(err)
 			}
 			teams := writeFile(t, "teams.csv", csv.String())
-			out, stderr, err := runCmd(t, "replay", path, "--teams", teams, "--format", "json")
+			// The generator's truth counts every kind of conversation, so
+			// direct messages are judged too.
+			out, stderr, err := runCmd(t, "replay", path, "--teams", teams, "--format", "json", "--include-dms")
 			if err != nil {
 				t.Fatalf("replay: %v\n%s", err, stderr)
 			}

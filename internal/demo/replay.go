@@ -46,13 +46,13 @@ func replayStory(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	r, err := replay.Run(ctx, x, teams, replay.Options{})
+	r, err := replay.Run(ctx, x, teams, replay.Options{IncludeDMs: true})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 
 	fmt.Fprintln(out, "\n── Before installing: what would trustnudge have said? ──")
-	fmt.Fprintf(out, "  An admin runs `trustnudge replay export.zip --teams teams.csv` over the workspace's history.\n")
+	fmt.Fprintf(out, "  An admin runs `trustnudge replay export.zip --teams teams.csv --include-dms` over the workspace's history.\n")
 	fmt.Fprintf(out, "  Here the export is generated: %d messages, %d people, %s to %s. Replay read it all:\n",
 		r.MessagesRead, truth.People, r.First.UTC().Format("2 Jan"), r.Last.UTC().Format("2 Jan 2006"))
 	habits := map[string]string{}

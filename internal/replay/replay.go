@@ -33,6 +33,11 @@ type Options struct {
 	// Retention is how long the live bot keeps a waiting request: older
 	// ones no longer lead to nudges. Default 30 days.
 	Retention time.Duration
+	// IncludeDMs also judges direct messages between two people. The live
+	// bot never sees those (a bot token sees only conversations the app is
+	// in), so by default replay reads them but leaves them out, as the bot
+	// would.
+	IncludeDMs bool
 }
 
 func (o *Options) defaults() {
@@ -193,6 +198,9 @@ func (a *Analyzer) Message(m *export.Message) {
 		a.sweepUntil(at)
 	}
 	if m.System || m.IsBot || m.User == "" {
+		return
+	}
+	if m.Kind == activity.KindIM && !a.opts.IncludeDMs {
 		return
 	}
 	p := a.people[m.User]

@@ -67,6 +67,11 @@ func system(m *export.Message) { m.System = true }
 // #side.
 func replayOf(t *testing.T, msgs ...export.Message) ManagerReport {
 	t.Helper()
+	return replayWith(t, Options{}, msgs...)
+}
+
+func replayWith(t *testing.T, opts Options, msgs ...export.Message) ManagerReport {
+	t.Helper()
 	users := []export.User{
 		{ID: boss, Name: "boss", TZ: "Europe/Berlin"},
 		{ID: ann, Name: "ann", TZ: "Europe/Berlin"},
@@ -77,7 +82,7 @@ func replayOf(t *testing.T, msgs ...export.Message) ManagerReport {
 		{ID: gen, Name: "gen", Kind: activity.KindPublic, Members: []activity.UserID{boss, ann, ben, other}},
 		{ID: side, Name: "side", Kind: activity.KindPublic, Members: []activity.UserID{boss, ann}},
 	}
-	a := New("T1", users, convs, []Team{{Manager: boss, Members: []activity.UserID{ann, ben}}}, Options{})
+	a := New("T1", users, convs, []Team{{Manager: boss, Members: []activity.UserID{ann, ben}}}, opts)
 	for i := range msgs {
 		a.Message(&msgs[i])
 	}
@@ -283,5 +288,23 @@ func TestMedianReplyMinutes(t *testing.T) {
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("median of %v = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+// The live bot never sees a direct message between two people, so replay
+// leaves them out unless asked; they still count as read.
+func TestAnalyzer_DirectMessagesOnlyWhenAsked(t *testing.T) {
+	dm := func(m *export.Message) { m.Channel, m.Kind = "DANN", activity.KindIM }
+	msgs := []export.Message{
+		msg(boss, "DANN", at(1, 22, 0), dm, mentions(ann)),
+		msg(ann, "DANN", at(2, 10, 0), dm, mentions(boss)),
+	}
+	m := replayWith(t, Options{}, msgs...)
+	if m.AfterHoursMessages != 0 || m.Requests != 0 {
+		t.Errorf("by default: after-hours %d, requests %d; want DMs left out", m.AfterHoursMessages, m.Requests)
+	}
+	m = replayWith(t, Options{IncludeDMs: true}, msgs...)
+	if m.AfterHoursMessages != 1 || m.Requests != 1 {
+		t.Errorf("with IncludeDMs: after-hours %d, requests %d; want 1 and 1", m.AfterHoursMessages, m.Requests)
 	}
 }
