@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/trustnudge/trustnudge/internal/blockkittest"
 	"github.com/trustnudge/trustnudge/internal/digest"
 	"github.com/trustnudge/trustnudge/internal/people"
 )
@@ -126,6 +127,6 @@ func TestRenderDigest_WorstCaseStaysWithinLimits(t *testing.T) {
 	}
 	for _, r := range digestReports(t) {
 		r.Norm = strings.Repeat("<`&>", 500)
-		checkLimits(t, marshal(t, RenderDigest(DigestView{Entry: e, DigestID: strings.Repeat("d", 255), Report: r, PollButton: true})))
+		blockkittest.CheckMessage(t, marshal(t, RenderDigest(DigestView{Entry: e, DigestID: strings.Repeat("d", 255), Report: r, PollButton: true})))
 	}
 }

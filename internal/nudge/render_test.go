@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/blockkittest"
 	"github.com/trustnudge/trustnudge/internal/people"
 )
 
@@ -160,7 +161,7 @@ func TestGolden(t *testing.T) {
 			b := marshal(t, m)
 			checkGolden(t, name, b)
 			roundTrip(t, b)
-			checkLimits(t, b)
+			blockkittest.CheckMessage(t, b)
 		})
 	}
 }
@@ -179,7 +180,7 @@ func TestRender_EveryEntryFitsSlack(t *testing.T) {
 			buttons = []string{"[Stop weekly digests]"}
 		}
 		b := marshal(t, m)
-		checkLimits(t, b)
+		blockkittest.CheckMessage(t, b)
 		roundTrip(t, b)
 		s := string(b)
 		if strings.Contains(s, "{{") || strings.Contains(s, "}}") {
@@ -250,7 +251,7 @@ func TestRender_WorstCaseStaysWithinLimits(t *testing.T) {
 	}
 	m := RenderAfterHours(AfterHoursView{Entry: ah, NudgeID: strings.Repeat("n", 255), Reached: 1 << 30,
 		SuggestAt: time.Date(2030, 1, 1, 9, 0, 0, 0, time.UTC), PollButton: true})
-	checkLimits(t, marshal(t, m))
+	blockkittest.CheckMessage(t, marshal(t, m))
 
 	sr := ah
 	sr.Pattern = people.KindSlowReply
@@ -263,7 +264,7 @@ func TestRender_WorstCaseStaysWithinLimits(t *testing.T) {
 	}
 	m = RenderSlowReply(SlowReplyView{Entry: sr, NudgeID: strings.Repeat("n", 255), Items: its})
 	b := marshal(t, m)
-	checkLimits(t, b)
+	blockkittest.CheckMessage(t, b)
 	if n := strings.Count(string(b), "|Question>"); n != MaxItems {
 		t.Errorf("%d linked questions; want %d", n, MaxItems)
 	}

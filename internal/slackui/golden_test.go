@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/blockkittest"
 	"github.com/trustnudge/trustnudge/internal/digest"
 	"github.com/trustnudge/trustnudge/internal/people"
 )
@@ -166,7 +167,7 @@ func TestGolden_Home(t *testing.T) {
 			b := marshal(t, HomeView(h))
 			checkGolden(t, name, b)
 			roundTrip[slack.HomeTabViewRequest](t, b)
-			checkLimits(t, b)
+			blockkittest.CheckView(t, b)
 		})
 	}
 }
@@ -177,7 +178,7 @@ func TestGolden_Modals(t *testing.T) {
 			b := marshal(t, m)
 			checkGolden(t, name, b)
 			roundTrip[slack.ModalViewRequest](t, b)
-			checkLimits(t, b)
+			blockkittest.CheckView(t, b)
 		})
 	}
 }

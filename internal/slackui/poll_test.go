@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/blockkittest"
 	"github.com/trustnudge/trustnudge/internal/poll"
 )
 
@@ -120,98 +121,20 @@ func TestGolden_Poll(t *testing.T) {
 // same action ID, so the shared checker still sees their IDs.
 func checkPollLimits(t *testing.T, b []byte) {
 	t.Helper()
-	var view map[string]any
-	if err := json.Unmarshal(b, &view); err != nil {
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
 		t.Fatal(err)
 	}
-	if _, isView := view["type"]; !isView {
-		blocks, _ := view["blocks"].([]any)
-		if len(blocks) > 50 {
-			t.Errorf("message has %d blocks; Slack allows 50", len(blocks))
+	problems := blockkittest.ViewProblems(v)
+	if _, isView := v["type"]; !isView {
+		if s, _ := v["text"].(string); utf8.RuneCountInString(s) > 4000 {
+			t.Errorf("message fallback text has %d characters; want at most 4000", utf8.RuneCountInString(s))
 		}
-		if s, _ := view["text"].(string); s == "" || utf8.RuneCountInString(s) > 4000 {
-			t.Errorf("message fallback text has %d characters; want 1 to 4000", utf8.RuneCountInString(s))
-		}
-		view = map[string]any{"type": "home", "blocks": blocks}
+		problems = blockkittest.MessageProblems(v)
 	}
-	blocks, _ := view["blocks"].([]any)
-	for i, raw := range blocks {
-		blk, _ := raw.(map[string]any)
-		e, _ := blk["element"].(map[string]any)
-		if e == nil {
-			continue
-		}
-		where := fmt.Sprintf("block %d (%v) element", i, blk["type"])
-		for _, p := range pollElementProblems(where, e) {
-			t.Error(p)
-		}
-		switch e["type"] {
-		case "conversations_select", "datetimepicker", "checkboxes":
-			blk["element"] = map[string]any{"type": "plain_text_input", "action_id": e["action_id"]}
-		}
-	}
-	for _, p := range viewProblems(view) {
+	for _, p := range problems {
 		t.Error(p)
 	}
-}
-
-// pollElementProblems checks the Block Kit limits of the element types the
-// poll modal adds.
-func pollElementProblems(where string, e map[string]any) []string {
-	l := &limits{}
-	switch e["type"] {
-	case "conversations_select":
-		if p, ok := e["placeholder"]; ok {
-			l.text(where+" placeholder", p, 150, true)
-		}
-		f, _ := e["filter"].(map[string]any)
-		inc, _ := f["include"].([]any)
-		if f != nil && len(inc) == 0 {
-			l.addf("%s: filter.include can't be empty", where)
-		}
-		for _, k := range inc {
-			if s, _ := k.(string); !slices.Contains([]string{"im", "mpim", "private", "public"}, s) {
-				l.addf("%s: filter.include %v", where, k)
-			}
-		}
-		if c, ok := e["initial_conversation"].(string); ok && (c == "" || len(c) > 32) {
-			l.addf("%s: initial_conversation %q", where, c)
-		}
-	case "datetimepicker":
-		if v, ok := e["initial_date_time"]; ok {
-			f, _ := v.(float64)
-			if f < 1e9 || f >= 1e10 || f != float64(int64(f)) {
-				l.addf("%s: initial_date_time %v is not 10-digit UNIX seconds", where, v)
-			}
-		}
-	case "checkboxes":
-		os, _ := e["options"].([]any)
-		if len(os) == 0 || len(os) > 10 {
-			l.addf("%s: %d options; Slack allows 1 to 10", where, len(os))
-		}
-		values := map[string]bool{}
-		for j, o := range os {
-			om, _ := o.(map[string]any)
-			l.text(fmt.Sprintf("%s option %d", where, j), om["text"], 75, false)
-			if d, ok := om["description"]; ok {
-				l.text(fmt.Sprintf("%s option %d description", where, j), d, 75, false)
-			}
-			val, _ := om["value"].(string)
-			if val == "" || values[val] {
-				l.addf("%s option %d: value %q empty or repeated", where, j, val)
-			}
-			values[val] = true
-			l.maxLen(fmt.Sprintf("%s option %d value", where, j), val, 150)
-		}
-		inits, _ := e["initial_options"].([]any)
-		for _, o := range inits {
-			om, _ := o.(map[string]any)
-			if val, _ := om["value"].(string); !values[val] {
-				l.addf("%s: initial option %q is not an option", where, val)
-			}
-		}
-	}
-	return l.problems
 }
 
 func TestPollLimits_CheckerCatchesViolations(t *testing.T) {
@@ -223,7 +146,7 @@ func TestPollLimits_CheckerCatchesViolations(t *testing.T) {
 		{"type": "checkboxes", "action_id": "a", "options": []any{map[string]any{
 			"text": map[string]any{"type": "plain_text", "text": strings.Repeat("x", 76)}, "value": "v"}}},
 	} {
-		if p := pollElementProblems("e", e); len(p) == 0 {
+		if p := blockkittest.ElementProblems("e", e); len(p) == 0 {
 			t.Errorf("no problem found with %v", e)
 		}
 	}
