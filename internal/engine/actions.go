@@ -283,6 +283,9 @@ func (e *Engine) Exclude(ctx context.Context, a Actor) (string, error) {
 		return "", err
 	}
 	n, err := e.store.ForgetObservationsOf(a.Team, a.User)
+	if n > 0 {
+		e.recent.reset(e.clock.Now())
+	}
 	if err != nil {
 		return "", err
 	}
@@ -309,6 +312,9 @@ func (e *Engine) Include(ctx context.Context, a Actor) (string, error) {
 // Forget deletes everything about the actor and says what it deleted.
 func (e *Engine) Forget(ctx context.Context, a Actor) (string, error) {
 	f, err := e.store.ForgetUser(a.Team, a.User)
+	if f.Observations > 0 {
+		e.recent.reset(e.clock.Now())
+	}
 	if err != nil {
 		return "", err
 	}

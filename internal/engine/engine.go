@@ -114,12 +114,13 @@ type Options struct {
 
 // Engine is the core. It is safe for concurrent use.
 type Engine struct {
-	zones sync.Map // IANA name → *time.Location
-	opts  Options
-	store Store
-	dir   Directory
-	clock clock.Clock
-	log   *slog.Logger
+	zones  sync.Map // IANA name → *time.Location
+	recent recentPosts
+	opts   Options
+	store  Store
+	dir    Directory
+	clock  clock.Clock
+	log    *slog.Logger
 }
 
 // New returns an Engine.
@@ -148,7 +149,9 @@ func New(opts Options) *Engine {
 	if opts.Health == nil {
 		opts.Health = func() Health { return Health{} }
 	}
-	return &Engine{opts: opts, store: opts.Store, dir: opts.Directory, clock: opts.Clock, log: opts.Log}
+	e := &Engine{opts: opts, store: opts.Store, dir: opts.Directory, clock: opts.Clock, log: opts.Log}
+	e.loadRecent()
+	return e
 }
 
 // Hours sources, as shown to people.

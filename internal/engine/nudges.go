@@ -103,14 +103,7 @@ func (e *Engine) concernedMembers(ctx context.Context, m people.Manager, o activ
 			present[u] = true
 		}
 	}
-	at := o.Time()
-	lastOutside := map[activity.UserID]time.Time{}
-	err := e.store.ObservationsIn(o.Team, o.Channel, at.Add(-detect.StartedItWindow), at, func(prev activity.Observation) bool {
-		if prev.User != m.ID {
-			lastOutside[prev.User] = prev.Time()
-		}
-		return true
-	})
+	lastOutside, err := e.lastPostsIn(o.Team, o.Channel, m.ID, o.Time())
 	if err != nil {
 		return nil, err
 	}

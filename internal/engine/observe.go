@@ -55,7 +55,11 @@ func (e *Engine) Observe(ctx context.Context, o activity.Observation) error {
 			o.ParentUser = ""
 		}
 	}
-	return e.store.RecordObservation(o)
+	if err := e.store.RecordObservation(o); err != nil {
+		return err
+	}
+	e.recent.add(o.Team, o.Channel, o.User, o.Time())
+	return nil
 }
 
 func (e *Engine) relevant(ctx context.Context, o activity.Observation) (bool, error) {
@@ -135,6 +139,9 @@ func (e *Engine) pruneUnserved(team activity.TeamID) (int, error) {
 	n, err := e.store.PruneObservations(team, func(o activity.Observation) bool {
 		return isManager[o.User] || onTeam[o.User]
 	})
+	if n > 0 {
+		e.recent.reset(e.clock.Now())
+	}
 	if err != nil {
 		return n, err
 	}
