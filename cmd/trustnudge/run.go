@@ -133,6 +133,11 @@ func runBot(ctx context.Context, stderr io.Writer) error {
 	}
 	log := cfg.NewLogger(stderr)
 	log.Info("starting trustnudge", "version", versionString(), "db", cfg.DB, "http_addr", cfg.HTTPAddr, "slack_api", cfg.APIURL())
+	if cfg.Secret == "" {
+		log.Warn("TRUSTNUDGE_SECRET is not set, so the key of the anonymous vote hashes is kept in the database file: " +
+			"whoever holds the file or a backup could test guessed user IDs against votes. " +
+			"Set it to 64 hex characters (openssl rand -hex 32) to keep the key out of the file")
+	}
 	b, err := newBot(cfg, log, clock.Real{})
 	if err != nil {
 		return err

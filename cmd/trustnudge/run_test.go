@@ -452,3 +452,27 @@ func TestRun_MetricsCountAndIdentifyNoOne(t *testing.T) {
 		}
 	}
 }
+
+// Without TRUSTNUDGE_SECRET the vote-hash key lives in the database file;
+// the admin is told at start, once, and not when it is set.
+func TestRun_WarnsWhenTheVoteSecretIsInTheDatabase(t *testing.T) {
+	const warning = "TRUSTNUDGE_SECRET is not set"
+	for _, tc := range []struct {
+		secret string
+		warn   bool
+	}{
+		{"", true},
+		{strings.Repeat("ab", 32), false},
+	} {
+		t.Setenv("TRUSTNUDGE_SECRET", tc.secret)
+		fake := newFake(t, slackfake.Options{})
+		b := startBot(t, fake, tempDB(t))
+		logs := b.logs.String()
+		if got := strings.Count(logs, warning); got != map[bool]int{true: 1, false: 0}[tc.warn] {
+			t.Errorf("secret %q: the warning appears %d times; want it %v\n%s", tc.secret, got, tc.warn, logs)
+		}
+		if tc.secret != "" && strings.Contains(logs, tc.secret) {
+			t.Errorf("the secret itself reached the log")
+		}
+	}
+}
