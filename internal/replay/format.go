@@ -22,6 +22,7 @@ type jsonReport struct {
 	Last         string        `json:"last_message,omitempty"`
 	Warnings     int           `json:"warnings"`
 	Hours        string        `json:"hours"`
+	IncludeDMs   bool          `json:"include_dms"`
 	Managers     []jsonManager `json:"managers"`
 }
 
@@ -58,6 +59,7 @@ func WriteJSON(w io.Writer, r Report) error {
 		Last:         rfc3339(r.Last, time.UTC),
 		Warnings:     r.Warnings,
 		Hours:        r.Hours,
+		IncludeDMs:   r.IncludeDMs,
 		Managers:     make([]jsonManager, 0, len(r.Managers)),
 	}
 	for _, m := range r.Managers {
@@ -102,6 +104,11 @@ func WriteText(w io.Writer, r Report) error {
 	}
 	b.WriteString(".\n")
 	fmt.Fprintf(&b, "Working hours: %s, in each person's own time zone.\n", r.Hours)
+	if r.IncludeDMs {
+		b.WriteString("Direct messages between two people are judged too (--include-dms), though the bot would never see them.\n")
+	} else {
+		b.WriteString("Direct messages between two people are left out, as the bot never sees them (--include-dms judges them too).\n")
+	}
 	if r.Warnings > 0 {
 		fmt.Fprintf(&b, "%d problem%s in the export %s skipped (see the warnings above).\n", r.Warnings, plural(r.Warnings), wasWere(r.Warnings))
 	}

@@ -43,6 +43,7 @@ type htmlPage struct {
 	Hours        string
 	GraceMinutes int
 	SlowAfter    int
+	IncludeDMs   bool
 	Managers     []htmlManager
 }
 
@@ -78,6 +79,7 @@ func newHTMLPage(r Report) htmlPage {
 		Hours:        r.Hours,
 		GraceMinutes: int(detect.Grace / time.Minute),
 		SlowAfter:    int(detect.SlowAfter),
+		IncludeDMs:   r.IncludeDMs,
 	}
 	if !r.First.IsZero() || !r.Last.IsZero() {
 		p.Covered = htmlUTC(r.First) + " – " + htmlUTC(r.Last)

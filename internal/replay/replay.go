@@ -121,6 +121,7 @@ func New(team activity.TeamID, users []export.User, convs []export.Conversation,
 	}
 	a.report.Team = team
 	a.report.Hours = opts.Hours.String()
+	a.report.IncludeDMs = opts.IncludeDMs
 	zones := map[string]*time.Location{}
 	zone := func(name string) *time.Location {
 		if name == "" {

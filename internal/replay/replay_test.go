@@ -308,3 +308,16 @@ func TestAnalyzer_DirectMessagesOnlyWhenAsked(t *testing.T) {
 		t.Errorf("with IncludeDMs: after-hours %d, requests %d; want 1 and 1", m.AfterHoursMessages, m.Requests)
 	}
 }
+
+func TestWriteText_SaysWhetherDMsWereJudged(t *testing.T) {
+	for _, include := range []bool{false, true} {
+		var b strings.Builder
+		if err := WriteText(&b, Report{IncludeDMs: include, Hours: "Mon-Fri 09:00-18:00"}); err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]string{false: "Direct messages between two people are left out", true: "Direct messages between two people are judged too"}[include]
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("IncludeDMs %v: text lacks %q:\n%s", include, want, b.String())
+		}
+	}
+}

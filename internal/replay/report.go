@@ -24,8 +24,11 @@ type Report struct {
 	Warnings int
 	// Hours is the working-hours spec everyone was judged by, each in their
 	// own Slack time zone.
-	Hours    string
-	Managers []ManagerReport // sorted by manager ID
+	Hours string
+	// IncludeDMs says direct messages between two people were judged too;
+	// by default they are left out, as the bot never sees them.
+	IncludeDMs bool
+	Managers   []ManagerReport // sorted by manager ID
 }
 
 // ManagerReport is one manager's part of a Report.
