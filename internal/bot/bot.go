@@ -47,6 +47,7 @@ func New(cfg config.Config, log *slog.Logger, clk clock.Clock, version string) (
 		BotToken: cfg.BotToken.Reveal(),
 		APIURL:   cfg.APIURL(),
 		Events:   db,
+		Inbox:    db,
 		Logger:   log,
 		Clock:    clk,
 		Metrics:  m,
@@ -84,8 +85,8 @@ func New(cfg config.Config, log *slog.Logger, clk clock.Clock, version string) (
 	sched := schedule.New(time.UTC, log)
 	for _, j := range []schedule.Job{
 		{Name: "purge-event-ids", Spec: "@every 5m", Run: func(context.Context) error {
-			_, err := db.PurgeEvents(clk.Now().Add(-store.EventWindow))
-			return err
+			_, err1 := db.PurgeEvents(clk.Now().Add(-store.EventWindow))
+			return errors.Join(err1, purgeInbox(db, log, clk.Now()))
 		}},
 		{Name: "sweep-slow-replies", Spec: "@every " + cfg.SweepInterval.String(), Run: eng.Sweep},
 		{Name: "poll-deadlines", Spec: "@every 1m", Run: app.PollJobs},
@@ -138,6 +139,21 @@ func retention(db *store.DB, log *slog.Logger, now time.Time, keep time.Duration
 		log.Info("retention: deleted old records", "observations", obs, "requests", reqs, "nudges", nudges, "weeks", weeks, "week_marks", marks)
 	}
 	return errors.Join(err1, err2, err3, err4, err5)
+}
+
+// inboxMaxAge is how long an event may sit in the inbox before it is
+// dropped. Records are deleted as soon as the core has handled them and
+// recovered at start, so one this old is a bug; the purge only keeps the
+// inbox from growing.
+const inboxMaxAge = 24 * time.Hour
+
+// purgeInbox drops inbox records older than inboxMaxAge.
+func purgeInbox(db *store.DB, log *slog.Logger, now time.Time) error {
+	n, err := db.PurgeInbox(now.Add(-inboxMaxAge))
+	if n > 0 {
+		log.Error("inbox: dropped events never handled (a bug)", "events", n, "older_than", inboxMaxAge)
+	}
+	return err
 }
 
 // nudgeVariants lists the library's entry ids per kind, for rotation.

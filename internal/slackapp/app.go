@@ -1,6 +1,8 @@
 // Package slackapp is the Slack adapter: it runs the Socket Mode loop, acks
-// every envelope first, turns events into metadata-only activity types for
-// the core, routes commands and interactions, and makes Web API calls.
+// every envelope first (a message or reaction event right after committing
+// its metadata to the inbox, see inbox.go), turns events into metadata-only
+// activity types for the core, routes commands and interactions, and makes
+// Web API calls.
 package slackapp
 
 import (
@@ -36,6 +38,25 @@ type EventLog interface {
 	MarkEvent(team activity.TeamID, eventID string, now time.Time) (first bool, err error)
 }
 
+// Inbox keeps events acknowledged to Slack until the core has handled
+// them: Slack does not redeliver an acknowledged event, so one lost in a
+// crash would be lost for good. Values are opaque to the inbox; the adapter
+// puts only metadata in them (see inbox.go).
+type Inbox interface {
+	// PutInbox commits values in one transaction, before it returns, and
+	// returns their sequence numbers.
+	PutInbox(values [][]byte) ([]uint64, error)
+	// MarkInboxEvent is EventLog.MarkEvent for an event in the inbox: the
+	// ID is remembered at once but written only with InboxDone.
+	MarkInboxEvent(team activity.TeamID, eventID string, now time.Time) (first bool, err error)
+	// InboxDone deletes a record and writes the event ID (when not empty)
+	// that MarkInboxEvent remembered, together. It may be written later
+	// and lost in a crash; the event is then handed to the core again.
+	InboxDone(seq uint64, team activity.TeamID, eventID string, at time.Time)
+	// PendingInbox returns the records not done, in the order they were put.
+	PendingInbox() (seqs []uint64, values [][]byte, err error)
+}
+
 // Options configure an App. Every dependency is given; nothing is global.
 type Options struct {
 	AppToken, BotToken string
@@ -43,8 +64,12 @@ type Options struct {
 	HTTPClient         *http.Client // optional
 	Sink               Sink
 	Events             EventLog
-	Logger             *slog.Logger
-	Clock              clock.Clock
+	// Inbox, when set, makes acknowledged message and reaction events
+	// survive a crash: each is committed to it before its ack, and what is
+	// left at start is handed to the core before new events.
+	Inbox  Inbox
+	Logger *slog.Logger
+	Clock  clock.Clock
 	// QueueSize bounds events acked but not yet processed. When it is full
 	// the loop waits, which delays acks and lets Slack's retry pace us.
 	QueueSize int
@@ -85,6 +110,9 @@ type App struct {
 type Stats struct {
 	Envelopes, Acked, Duplicates, Malformed, Skipped, Observations, Reactions, CoreErrors atomic.Int64
 	Connections                                                                           atomic.Int64
+	// Recovered counts events found in the inbox at start and handed to
+	// the core again.
+	Recovered atomic.Int64
 }
 
 // New builds an App; Run connects it.
@@ -161,13 +189,6 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	client := socketmode.New(a.api, smOpts...)
 
-	// The socket gets its own context so that on shutdown it stops taking
-	// envelopes first; the queue is then drained with the parent's.
-	sockCtx, stopSocket := context.WithCancel(ctx)
-	defer stopSocket()
-	sockErr := make(chan error, 1)
-	go func() { sockErr <- client.RunContext(sockCtx) }()
-
 	queue := make(chan job, a.opts.QueueSize)
 	var workers sync.WaitGroup
 	workers.Go(func() { a.process(queue) })
@@ -182,12 +203,30 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	})
 	a.acks = acks
+	// Events API envelopes go through the intake, which commits the ones
+	// the core needs to the inbox before it acks them.
+	in := make(chan incoming, a.opts.QueueSize)
+	var intakes sync.WaitGroup
+	intakes.Go(func() { a.intake(ctx, in, queue) })
 	defer func() {
+		close(in)
+		intakes.Wait()
 		close(acks)
 		ackers.Wait()
 		close(queue)
 		workers.Wait()
 	}()
+
+	// What an earlier run acked and did not hand to the core goes first,
+	// before the socket brings anything new.
+	a.recoverInbox(ctx, queue)
+
+	// The socket gets its own context so that on shutdown it stops taking
+	// envelopes first; the queue is then drained with the parent's.
+	sockCtx, stopSocket := context.WithCancel(ctx)
+	defer stopSocket()
+	sockErr := make(chan error, 1)
+	go func() { sockErr <- client.RunContext(sockCtx) }()
 
 	for {
 		select {
@@ -207,19 +246,12 @@ func (a *App) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("socket mode: %w", err)
 		case evt := <-client.Events:
-			a.handle(ctx, client, evt, queue)
+			a.handle(ctx, client, evt, in)
 		}
 	}
 }
 
-// job is an acked envelope waiting for the core.
-type job struct {
-	envelopeID string
-	payload    json.RawMessage
-	received   time.Time
-}
-
-func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketmode.Event, queue chan<- job) {
+func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketmode.Event, in chan<- incoming) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
 		a.connected.Store(false)
@@ -269,9 +301,10 @@ func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketm
 		a.stats.Envelopes.Add(1)
 		a.opts.Metrics.EventReceived(metrics.KindEventsAPI)
 		req := evt.Request
-		a.ackLater(req.EnvelopeID, metrics.KindEventsAPI, time.Now())
+		// The intake acks it, after committing it to the inbox when the
+		// core needs it. When the intake is behind, the loop waits here.
 		select {
-		case queue <- job{envelopeID: req.EnvelopeID, payload: req.Payload, received: a.clock.Now()}:
+		case in <- incoming{envelopeID: req.EnvelopeID, payload: req.Payload, received: a.clock.Now(), arrived: time.Now()}:
 		case <-ctx.Done():
 		}
 	case socketmode.EventTypeSlashCommand:
@@ -313,15 +346,32 @@ func (a *App) process(queue <-chan job) {
 }
 
 func (a *App) processOne(j job) {
-	var cb callback
-	if err := json.Unmarshal(j.payload, &cb); err != nil {
+	cb := j.cb
+	if j.decodeErr != nil {
 		a.stats.Malformed.Add(1)
 		a.opts.Metrics.EventRejected(metrics.KindEventsAPI, metrics.RejectMalformed)
-		a.log.Warn("events_api payload does not decode; skipped", "envelope_id", j.envelopeID, "err", describeJSONError(err))
+		a.log.Warn("events_api payload does not decode; skipped", "envelope_id", j.envelopeID, "err", describeJSONError(j.decodeErr))
 		return
 	}
-	if cb.EventID != "" && a.opts.Events != nil {
-		first, err := a.opts.Events.MarkEvent(activity.TeamID(cb.TeamID), cb.EventID, j.received)
+	var doneID string // the event ID InboxDone writes
+	if j.inboxed {
+		// Done once handled, or skipped as a duplicate, or failed in the
+		// core (which logged it): a record is never handed over forever.
+		// The event ID is written with the deletion, not before: a crash
+		// while the core works leaves the event to be handed over again.
+		defer func() { a.opts.Inbox.InboxDone(j.seq, activity.TeamID(cb.TeamID), doneID, j.received) }()
+	}
+	if cb.EventID != "" && (j.inboxed || a.opts.Events != nil) {
+		var first bool
+		var err error
+		if j.inboxed {
+			first, err = a.opts.Inbox.MarkInboxEvent(activity.TeamID(cb.TeamID), cb.EventID, j.received)
+			if err == nil && first {
+				doneID = cb.EventID
+			}
+		} else {
+			first, err = a.opts.Events.MarkEvent(activity.TeamID(cb.TeamID), cb.EventID, j.received)
+		}
 		if err != nil {
 			a.log.Error("event log failed; processing anyway", "event_id", cb.EventID, "err", err)
 		} else if !first {
@@ -331,7 +381,7 @@ func (a *App) processOne(j job) {
 			return
 		}
 	}
-	if homeEventType(cb) {
+	if j.home {
 		h, err := decodeHomeOpened(cb)
 		if err != nil {
 			a.stats.Malformed.Add(1)
@@ -345,11 +395,11 @@ func (a *App) processOne(j job) {
 		}
 		return
 	}
-	tr, err := translate(cb, a.self)
-	if err != nil {
+	tr := j.tr
+	if j.trErr != nil {
 		a.stats.Malformed.Add(1)
 		a.opts.Metrics.EventRejected(metrics.KindEventsAPI, metrics.RejectMalformed)
-		a.log.Warn("event skipped", "event_id", cb.EventID, "envelope_id", j.envelopeID, "err", err)
+		a.log.Warn("event skipped", "event_id", cb.EventID, "envelope_id", j.envelopeID, "err", j.trErr)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.opts.HandleTimeout)

@@ -38,9 +38,10 @@ func benchBot(b *testing.B, sink Sink) *slackfake.Server {
 	b.Cleanup(fake.Close)
 	fake.AddUser(slackfake.User{ID: "U1", Name: "a", TZ: "UTC"})
 	fake.AddChannel(slackfake.Channel{ID: "C1", Name: "c", Members: []string{"U1", fake.Options().BotUserID}})
+	db := storetest.Open(b)
 	app := New(Options{
 		AppToken: fake.Options().AppToken, BotToken: fake.Options().BotToken, APIURL: fake.APIURL(),
-		Sink: sink, Events: storetest.Open(b),
+		Sink: sink, Events: db, Inbox: db,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -84,6 +84,20 @@ var emptyValue = []byte{}
 // use and does not wait for the disk; see the comment above about
 // durability.
 func (db *DB) MarkEvent(team activity.TeamID, eventID string, now time.Time) (first bool, err error) {
+	return db.markEvent(team, eventID, now, true)
+}
+
+// MarkInboxEvent is MarkEvent for an event kept in the inbox: the ID is
+// remembered at once, but written only by InboxDone, in the transaction
+// that deletes the record. So after a crash an event is either still in the
+// inbox and not in the event log (it is handed to the core again), or done
+// and in the event log; never taken for handled while the core had not
+// finished with it.
+func (db *DB) MarkInboxEvent(team activity.TeamID, eventID string, now time.Time) (first bool, err error) {
+	return db.markEvent(team, eventID, now, false)
+}
+
+func (db *DB) markEvent(team activity.TeamID, eventID string, now time.Time, write bool) (first bool, err error) {
 	if eventID == "" {
 		return false, errors.New("store: mark event: empty event id")
 	}
@@ -105,6 +119,10 @@ func (db *DB) MarkEvent(team activity.TeamID, eventID string, now time.Time) (fi
 	if !db.recent.add(key, at) {
 		db.mu.Unlock()
 		return false, nil
+	}
+	if !write {
+		db.mu.Unlock()
+		return true, nil
 	}
 	db.pending = append(db.pending, eventRecord{team: team, id: eventID, at: at})
 	backlog := len(db.pending) >= db.cfg.maxPending
@@ -253,8 +271,8 @@ func (db *DB) updateWithPending(fn func(tx *bbolt.Tx) error) error {
 	defer db.flushMu.Unlock()
 
 	db.mu.Lock()
-	events, obs, reqs, weeks := db.pending, db.pendingObs, db.pendingReq, db.pendingWeek
-	if len(events) == 0 && len(obs) == 0 && len(reqs) == 0 && len(weeks) == 0 && fn == nil {
+	events, obs, reqs, weeks, done := db.pending, db.pendingObs, db.pendingReq, db.pendingWeek, db.pendingDone
+	if len(events) == 0 && len(obs) == 0 && len(reqs) == 0 && len(weeks) == 0 && len(done) == 0 && fn == nil {
 		db.mu.Unlock()
 		return nil
 	}
@@ -262,6 +280,7 @@ func (db *DB) updateWithPending(fn func(tx *bbolt.Tx) error) error {
 	db.pendingObs, db.spareObs = db.spareObs[:0], nil
 	db.pendingReq, db.spareReq = db.spareReq[:0], nil
 	db.pendingWeek, db.spareWeek = db.spareWeek[:0], nil
+	db.pendingDone = nil
 	// Readers still see the observations and request changes while they
 	// are being written.
 	db.inflightObs = obs
@@ -286,6 +305,13 @@ func (db *DB) updateWithPending(fn func(tx *bbolt.Tx) error) error {
 			pendingErr = fmt.Errorf("write %d weekly counts: %w", len(weeks), err)
 			return pendingErr
 		}
+		// After the event IDs and observations: a record deleted here was
+		// handled, and what its handling wrote is in this transaction or
+		// an earlier one.
+		if err := writeInboxDone(tx, done); err != nil {
+			pendingErr = fmt.Errorf("delete %d inbox records: %w", len(done), err)
+			return pendingErr
+		}
 		if fn != nil {
 			return fn(tx)
 		}
@@ -293,6 +319,9 @@ func (db *DB) updateWithPending(fn func(tx *bbolt.Tx) error) error {
 	})
 	if err != nil {
 		db.requeue(events, obs, reqs, weeks)
+		db.mu.Lock()
+		db.pendingDone, _ = requeueFront(done, db.pendingDone, defaultMaxPendingDone)
+		db.mu.Unlock()
 		if pendingErr == nil && fn == nil {
 			// The commit itself failed.
 			err = fmt.Errorf("write %d event ids, %d observations, %d request changes and %d weekly counts: %w", len(events), len(obs), len(reqs), len(weeks), err)

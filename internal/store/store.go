@@ -6,6 +6,9 @@
 //	meta          schema_version (uint64, big-endian), created_at (unix nanos, big-endian),
 //	              voter_secret and voter_secret_id (polls.go)
 //	team:<TeamID> one per Slack workspace; every per-workspace bucket lives inside it
+//	inbox         events acknowledged to Slack and not yet handled by the
+//	              core, key = sequence number, value = put time ‖ the Slack
+//	              adapter's metadata record (inbox.go)
 //
 // so one file can hold several workspaces. Within a team bucket:
 //
@@ -202,7 +205,7 @@ type DB struct {
 
 	// Event dedupe (events.go), and observations (observations.go) and
 	// request changes (requests.go) waiting to be written.
-	mu          sync.Mutex // guards recent, pending, spare, *Obs, *Req, *Week, closed
+	mu          sync.Mutex // guards recent, pending, spare, *Obs, *Req, *Week, pendingDone, closed
 	recent      recentSet  // event IDs seen within EventWindow
 	pending     []eventRecord
 	spare       []eventRecord // reused backing array for pending
@@ -214,6 +217,7 @@ type DB struct {
 	inflightReq []reqOp // taken from pendingReq by a write not yet committed
 	pendingWeek []weekOp
 	spareWeek   []weekOp // reused backing array for pendingWeek
+	pendingDone []uint64 // inbox records handled, to be deleted (inbox.go)
 	closed      bool
 
 	reqMu sync.Mutex // orders PutRequest and ResolveRequest; taken before mu
