@@ -35,6 +35,7 @@ type Metrics struct {
 	eventsAcked        *prometheus.CounterVec
 	ackLatency         *prometheus.HistogramVec
 	eventsDeduplicated prometheus.Counter
+	eventsRecovered    prometheus.Counter
 	eventsRejected     *prometheus.CounterVec
 	reconnects         prometheus.Counter
 	connected          prometheus.Gauge
@@ -73,6 +74,10 @@ func New() *Metrics {
 		eventsDeduplicated: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "socket", Name: "events_deduplicated_total",
 			Help: "Events skipped because Slack delivered them before.",
+		}),
+		eventsRecovered: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "socket", Name: "events_recovered_total",
+			Help: "Events acknowledged before a stop or crash and handed to the core at the next start, from the inbox.",
 		}),
 		eventsRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "socket", Name: "events_rejected_total",
@@ -121,7 +126,7 @@ func New() *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.eventsReceived, m.eventsAcked, m.ackLatency, m.eventsDeduplicated,
+		m.eventsReceived, m.eventsAcked, m.ackLatency, m.eventsDeduplicated, m.eventsRecovered,
 		m.eventsRejected, m.reconnects, m.connected,
 		m.nudges, m.digests,
 		m.apiCalls, m.rateLimitWaits, m.rateLimitSeconds,
@@ -181,6 +186,15 @@ func (m *Metrics) EventDeduplicated() {
 		return
 	}
 	m.eventsDeduplicated.Inc()
+}
+
+// EventsRecovered counts n events handed to the core from the inbox at
+// start.
+func (m *Metrics) EventsRecovered(n int) {
+	if m == nil {
+		return
+	}
+	m.eventsRecovered.Add(float64(n))
 }
 
 // EventRejected counts an envelope or event of kind that was not processed,

@@ -111,6 +111,7 @@ func TestHandler_ServesEveryFamilyWithLabelsAndValues(t *testing.T) {
 	m.EventAcked("events_api", 2*time.Millisecond)
 	m.EventAcked("slash_commands", 40*time.Millisecond)
 	m.EventDeduplicated()
+	m.EventsRecovered(3)
 	m.EventRejected("bad_message", "malformed")
 	m.EventRejected("events_api", "unknown_type")
 	m.Reconnect()
@@ -150,6 +151,7 @@ func TestHandler_ServesEveryFamilyWithLabelsAndValues(t *testing.T) {
 		{"trustnudge_socket_events_acked_total", dto.MetricType_COUNTER, labels{"kind": "slash_commands"}, 1},
 		{"trustnudge_socket_events_acked_total", dto.MetricType_COUNTER, labels{"kind": "interactive"}, 0},
 		{"trustnudge_socket_events_deduplicated_total", dto.MetricType_COUNTER, labels{}, 1},
+		{"trustnudge_socket_events_recovered_total", dto.MetricType_COUNTER, labels{}, 3},
 		{"trustnudge_socket_events_rejected_total", dto.MetricType_COUNTER, labels{"kind": "bad_message", "reason": "malformed"}, 1},
 		{"trustnudge_socket_events_rejected_total", dto.MetricType_COUNTER, labels{"kind": "events_api", "reason": "unknown_type"}, 1},
 		{"trustnudge_socket_reconnects_total", dto.MetricType_COUNTER, labels{}, 2},

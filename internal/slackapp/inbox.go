@@ -173,6 +173,7 @@ func (a *App) recoverInbox(ctx context.Context, queue chan<- job) {
 		}
 	}
 	a.stats.Recovered.Add(int64(n))
+	a.opts.Metrics.EventsRecovered(n)
 	a.log.Info("recovered events acked before the last stop", "events", n)
 }
 
