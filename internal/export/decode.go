@@ -170,19 +170,11 @@ func (d *decoder) decode(b []byte, out []rec) ([]rec, error) {
 			if out, err = d.message(out, index); err != nil {
 				return out[:base], err
 			}
-			c := s.peek()
-			if c == ',' {
-				s.i++
-				continue
-			}
-			if c == ']' {
-				s.i++
+			if more, err := s.more(']'); err != nil {
+				return out[:base], err
+			} else if !more {
 				break
 			}
-			if c == 0 {
-				return out[:base], s.fail("unexpected end of input")
-			}
-			return out[:base], s.fail("want ',' or ']'")
 		}
 	}
 	if s.peek() != 0 || s.i < len(s.b) {
@@ -241,19 +233,11 @@ func (d *decoder) message(out []rec, index int) ([]rec, error) {
 			if err != nil {
 				return out, err
 			}
-			c := s.peek()
-			if c == ',' {
-				s.i++
-				continue
-			}
-			if c == '}' {
-				s.i++
+			if more, err := s.more('}'); err != nil {
+				return out, err
+			} else if !more {
 				break
 			}
-			if c == 0 {
-				return out, s.fail("unexpected end of input")
-			}
-			return out, s.fail("want ',' or '}'")
 		}
 	}
 	return d.keep(out, &m, index), nil
@@ -343,16 +327,9 @@ func (d *decoder) reactions() (bool, error) {
 		default:
 			return false, nil
 		}
-		c := s.peek()
-		if c == ',' {
-			s.i++
-			continue
+		if more, err := s.more(']'); err != nil || !more {
+			return err == nil, err
 		}
-		if c == ']' {
-			s.i++
-			return true, nil
-		}
-		return false, s.fail("want ',' or ']'")
 	}
 }
 
@@ -378,16 +355,9 @@ func (d *decoder) reaction() (bool, error) {
 		} else if err := s.skipValue(4); err != nil {
 			return false, err
 		}
-		c := s.peek()
-		if c == ',' {
-			s.i++
-			continue
+		if more, err := s.more('}'); err != nil || !more {
+			return err == nil, err
 		}
-		if c == '}' {
-			s.i++
-			return true, nil
-		}
-		return false, s.fail("want ',' or '}'")
 	}
 }
 
@@ -428,16 +398,9 @@ func (d *decoder) reactionUsers() (bool, error) {
 		default:
 			return false, nil
 		}
-		c := s.peek()
-		if c == ',' {
-			s.i++
-			continue
+		if more, err := s.more(']'); err != nil || !more {
+			return err == nil, err
 		}
-		if c == ']' {
-			s.i++
-			return true, nil
-		}
-		return false, s.fail("want ',' or ']'")
 	}
 }
 

@@ -72,6 +72,22 @@ func (s *scanner) peek() byte {
 	return s.b[s.i]
 }
 
+// more consumes the separator after a container's element: true after a
+// ',' (another element follows), false after closer (']' or '}').
+func (s *scanner) more(closer byte) (bool, error) {
+	switch s.peek() {
+	case ',':
+		s.i++
+		return true, nil
+	case closer:
+		s.i++
+		return false, nil
+	case 0:
+		return false, s.fail("unexpected end of input")
+	}
+	return false, s.fail("want ',' or '" + string(closer) + "'")
+}
+
 // expect consumes c after whitespace.
 func (s *scanner) expect(c byte, what string) error {
 	if s.peek() != c {
