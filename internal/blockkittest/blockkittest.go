@@ -5,14 +5,60 @@
 package blockkittest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
+
+// Marshal writes v (a message, view or blocks) as indented JSON, as
+// readable as possible for golden files: mentions and links read as <@U…>.
+func Marshal(t testing.TB, v any) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatalf("marshal %T: %v", v, err)
+	}
+	b := []byte(unescapeHTML.Replace(buf.String()))
+	if !json.Valid(b) {
+		t.Fatalf("marshal %T: invalid JSON after unescaping:\n%s", v, b)
+	}
+	return b
+}
+
+// unescapeHTML undoes encoding/json's HTML escaping, which slack-go's own
+// MarshalJSON methods apply whatever the outer encoder says. What we render
+// holds no backslashes, so no "\\u003c" can be mistaken for an escape.
+var unescapeHTML = strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&")
+
+// CheckGolden compares got with testdata/name.golden.json in the package
+// under test, or rewrites the file when update (the package's -update flag).
+func CheckGolden(t testing.TB, name string, got []byte, update bool) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden.json")
+	if update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; run go test -update and review the diff\ngot:\n%s", path, got)
+	}
+}
 
 // CheckMessage fails t for every problem in a rendered message (JSON with
 // "text" and "blocks", as chat.postMessage takes it).

@@ -127,6 +127,6 @@ func TestRenderDigest_WorstCaseStaysWithinLimits(t *testing.T) {
 	}
 	for _, r := range digestReports(t) {
 		r.Norm = strings.Repeat("<`&>", 500)
-		blockkittest.CheckMessage(t, marshal(t, RenderDigest(DigestView{Entry: e, DigestID: strings.Repeat("d", 255), Report: r, PollButton: true})))
+		blockkittest.CheckMessage(t, blockkittest.Marshal(t, RenderDigest(DigestView{Entry: e, DigestID: strings.Repeat("d", 255), Report: r, PollButton: true})))
 	}
 }

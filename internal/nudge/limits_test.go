@@ -11,7 +11,7 @@ import (
 func TestLimits_CheckerCatchesViolations(t *testing.T) {
 	m := RenderSlowReply(SlowReplyView{Entry: testSlowReply, NudgeID: "n1", Items: items(3)})
 	var msg map[string]any
-	if err := json.Unmarshal(marshal(t, m), &msg); err != nil {
+	if err := json.Unmarshal(blockkittest.Marshal(t, m), &msg); err != nil {
 		t.Fatal(err)
 	}
 	if p := blockkittest.MessageProblems(msg); len(p) != 0 {

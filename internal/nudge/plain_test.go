@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/blockkittest"
 )
 
 func TestPlainText_SlowReply(t *testing.T) {
@@ -66,7 +67,7 @@ func TestPlainText_SameAfterAJSONRoundTrip(t *testing.T) {
 			Text   string       `json:"text"`
 			Blocks slack.Blocks `json:"blocks"`
 		}
-		if err := json.Unmarshal(marshal(t, m), &back); err != nil {
+		if err := json.Unmarshal(blockkittest.Marshal(t, m), &back); err != nil {
 			t.Fatal(err)
 		}
 		want := PlainText(m, nil)

@@ -1,12 +1,9 @@
 package nudge
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,49 +38,6 @@ var (
 		Source: `J. Zenger & J. Folkman, "The 3 Elements of Trust", Harvard Business Review, 2019`,
 	}
 )
-
-// checkGolden compares got with testdata/name.golden.json, or rewrites the
-// file with -update.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test -update and review the diff\ngot:\n%s", path, got)
-	}
-}
-
-// unescapeHTML undoes encoding/json's HTML escaping, which slack-go's own
-// MarshalJSON methods apply whatever the outer encoder says, so mentions
-// and links read as <@U…> in golden files. Nudges hold no backslashes, so
-// no "\\u003c" can be mistaken for an escape.
-var unescapeHTML = strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&")
-
-// marshal writes v as indented JSON, as readable as possible.
-func marshal(t *testing.T, v any) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatalf("marshal %T: %v", v, err)
-	}
-	b := []byte(unescapeHTML.Replace(buf.String()))
-	if !json.Valid(b) {
-		t.Fatalf("marshal %T: invalid JSON after unescaping:\n%s", v, b)
-	}
-	return b
-}
 
 // roundTrip decodes a rendered message as slack.Blocks, the way Slack's
 // payloads come back, and checks every block is one slack-go knows.
@@ -158,8 +112,8 @@ func TestGolden(t *testing.T) {
 		"weekly_digest": RenderDigest(digestGoldenView(t)),
 	} {
 		t.Run(name, func(t *testing.T) {
-			b := marshal(t, m)
-			checkGolden(t, name, b)
+			b := blockkittest.Marshal(t, m)
+			blockkittest.CheckGolden(t, name, b, *update)
 			roundTrip(t, b)
 			blockkittest.CheckMessage(t, b)
 		})
@@ -179,7 +133,7 @@ func TestRender_EveryEntryFitsSlack(t *testing.T) {
 		if e.Pattern == people.KindDigest {
 			buttons = []string{"[Stop weekly digests]"}
 		}
-		b := marshal(t, m)
+		b := blockkittest.Marshal(t, m)
 		blockkittest.CheckMessage(t, b)
 		roundTrip(t, b)
 		s := string(b)
@@ -251,7 +205,7 @@ func TestRender_WorstCaseStaysWithinLimits(t *testing.T) {
 	}
 	m := RenderAfterHours(AfterHoursView{Entry: ah, NudgeID: strings.Repeat("n", 255), Reached: 1 << 30,
 		SuggestAt: time.Date(2030, 1, 1, 9, 0, 0, 0, time.UTC), PollButton: true})
-	blockkittest.CheckMessage(t, marshal(t, m))
+	blockkittest.CheckMessage(t, blockkittest.Marshal(t, m))
 
 	sr := ah
 	sr.Pattern = people.KindSlowReply
@@ -263,7 +217,7 @@ func TestRender_WorstCaseStaysWithinLimits(t *testing.T) {
 		its[i].WaitedMinutes = 1e300
 	}
 	m = RenderSlowReply(SlowReplyView{Entry: sr, NudgeID: strings.Repeat("n", 255), Items: its})
-	b := marshal(t, m)
+	b := blockkittest.Marshal(t, m)
 	blockkittest.CheckMessage(t, b)
 	if n := strings.Count(string(b), "|Question>"); n != MaxItems {
 		t.Errorf("%d linked questions; want %d", n, MaxItems)
@@ -412,7 +366,7 @@ func TestRenderSlowReply_ListsLongestWaitFirstAndCountsTheRest(t *testing.T) {
 	if !strings.Contains(got, "longest wait so far is 3 working days.") {
 		t.Errorf("{{oldest}} is not the longest wait:\n%s", got)
 	}
-	b := string(marshal(t, m))
+	b := string(blockkittest.Marshal(t, m))
 	if strings.Contains(b, "javascript:") || strings.Contains(b, "<!channel>") {
 		t.Errorf("unsafe permalink or asker rendered:\n%s", b)
 	}
@@ -457,7 +411,7 @@ func TestRender_ButtonsCarryTheNudgeAndItsKind(t *testing.T) {
 }
 
 func TestRenderAfterHours_PollButtonIsOffByDefault(t *testing.T) {
-	b := marshal(t, RenderAfterHours(afterHoursGoldenView(t)))
+	b := blockkittest.Marshal(t, RenderAfterHours(afterHoursGoldenView(t)))
 	if strings.Contains(string(b), ActionAskTeam) {
 		t.Errorf("poll button shown without PollButton:\n%s", b)
 	}

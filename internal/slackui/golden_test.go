@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,49 +17,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
-// checkGolden compares the JSON of v with testdata/name.golden.json, or
-// rewrites the file with -update.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test -update and review the diff\ngot:\n%s", path, got)
-	}
-}
-
-// unescapeHTML undoes encoding/json's HTML escaping, which slack-go's own
-// MarshalJSON methods apply whatever the outer encoder says, so mentions
-// read as <@U…> in golden files and tests. Our views hold no backslashes,
-// so no "\\u003c" can be mistaken for an escape.
-var unescapeHTML = strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&")
-
-// marshal writes v as indented JSON, as readable as possible.
-func marshal(t *testing.T, v any) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatalf("marshal %T: %v", v, err)
-	}
-	b := []byte(unescapeHTML.Replace(buf.String()))
-	if !json.Valid(b) {
-		t.Fatalf("marshal %T: invalid JSON after unescaping:\n%s", v, b)
-	}
-	return b
-}
-
 // roundTrip decodes b into a fresh value of v's type and as a slack.View
 // (the shape Slack sends back in interaction payloads), and checks that
 // nothing is lost on the way.
@@ -72,7 +26,7 @@ func roundTrip[T any](t *testing.T, b []byte) {
 	if err := json.Unmarshal(b, &again); err != nil {
 		t.Fatalf("unmarshal into %T: %v", again, err)
 	}
-	if b2 := marshal(t, again); !bytes.Equal(b, b2) {
+	if b2 := blockkittest.Marshal(t, again); !bytes.Equal(b, b2) {
 		t.Errorf("%T does not round-trip:\nbefore:\n%s\nafter:\n%s", again, b, b2)
 	}
 	var v slack.View
@@ -164,8 +118,8 @@ func modals() map[string]slack.ModalViewRequest {
 func TestGolden_Home(t *testing.T) {
 	for name, h := range homes(t) {
 		t.Run(name, func(t *testing.T) {
-			b := marshal(t, HomeView(h))
-			checkGolden(t, name, b)
+			b := blockkittest.Marshal(t, HomeView(h))
+			blockkittest.CheckGolden(t, name, b, *update)
 			roundTrip[slack.HomeTabViewRequest](t, b)
 			blockkittest.CheckView(t, b)
 		})
@@ -175,8 +129,8 @@ func TestGolden_Home(t *testing.T) {
 func TestGolden_Modals(t *testing.T) {
 	for name, m := range modals() {
 		t.Run(name, func(t *testing.T) {
-			b := marshal(t, m)
-			checkGolden(t, name, b)
+			b := blockkittest.Marshal(t, m)
+			blockkittest.CheckGolden(t, name, b, *update)
 			roundTrip[slack.ModalViewRequest](t, b)
 			blockkittest.CheckView(t, b)
 		})

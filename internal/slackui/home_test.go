@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/blockkittest"
 	"github.com/trustnudge/trustnudge/internal/people"
 )
 
@@ -46,7 +47,7 @@ func has(ids []string, id string) bool {
 // text is all the text the view shows, as JSON.
 func text(t *testing.T, v slack.HomeTabViewRequest) string {
 	t.Helper()
-	return string(marshal(t, v))
+	return string(blockkittest.Marshal(t, v))
 }
 
 func TestHome_StrangerSeesWhatItIsAndCanOptIn(t *testing.T) {

@@ -41,7 +41,7 @@ func TestLimits_LargeTeamHomeStaysWithinBlockKit(t *testing.T) {
 		KindsOff:       kinds,
 		Notice:         strings.Repeat("<!channel> & ", 500),
 	}
-	b := marshal(t, HomeView(h))
+	b := blockkittest.Marshal(t, HomeView(h))
 	blockkittest.CheckView(t, b)
 
 	// Every member is still shown.
@@ -58,7 +58,7 @@ func TestLimits_VeryLongIDsSpreadOverSeveralSections(t *testing.T) {
 		us[i] = activity.UserID(fmt.Sprintf("U%031d", i)) // 32 characters, the longest isUserID takes
 	}
 	v := HomeView(Home{OptedIn: true, Members: us})
-	b := marshal(t, v)
+	b := blockkittest.Marshal(t, v)
 	blockkittest.CheckView(t, b)
 	mentions := strings.Count(string(b), "<@U")
 	if mentions != MaxTeam {
@@ -68,7 +68,7 @@ func TestLimits_VeryLongIDsSpreadOverSeveralSections(t *testing.T) {
 
 func TestLimits_LargeTeamModalIsCappedAtMaxTeam(t *testing.T) {
 	m := TeamModal(bigTeam(MaxTeam + 50))
-	b := marshal(t, m)
+	b := blockkittest.Marshal(t, m)
 	blockkittest.CheckView(t, b)
 	if n := strings.Count(string(b), `"W0`); n != MaxTeam {
 		t.Errorf("%d initial users; want %d", n, MaxTeam)
@@ -77,7 +77,7 @@ func TestLimits_LargeTeamModalIsCappedAtMaxTeam(t *testing.T) {
 
 func TestLimits_LongHoursSpecAndExample(t *testing.T) {
 	long := strings.Repeat("Mon-Fri 09:00-18:00 ", 200)
-	blockkittest.CheckView(t, marshal(t, HoursModal(long, long)))
+	blockkittest.CheckView(t, blockkittest.Marshal(t, HoursModal(long, long)))
 }
 
 func TestLimits_CheckerCatchesViolations(t *testing.T) {
@@ -85,7 +85,7 @@ func TestLimits_CheckerCatchesViolations(t *testing.T) {
 	h := HomeView(Home{})
 	long := strings.Repeat("x", 76)
 	h.Blocks.BlockSet = append(h.Blocks.BlockSet, sectionWith("ok", button("a", "ok")))
-	b := marshal(t, h)
+	b := blockkittest.Marshal(t, h)
 	var view map[string]any
 	if err := json.Unmarshal(b, &view); err != nil {
 		t.Fatal(err)

@@ -67,7 +67,7 @@ type message struct {
 
 func marshalMessage(t *testing.T, text string, blocks []slack.Block) []byte {
 	t.Helper()
-	return marshal(t, message{Text: text, Blocks: slack.Blocks{BlockSet: blocks}})
+	return blockkittest.Marshal(t, message{Text: text, Blocks: slack.Blocks{BlockSet: blocks}})
 }
 
 // messageRoundTrip checks that a message decodes back into slack-go's block
@@ -83,7 +83,7 @@ func messageRoundTrip(t *testing.T, b []byte) {
 			t.Errorf("block %d decodes as an unknown block", i)
 		}
 	}
-	if b2 := marshal(t, m); !bytes.Equal(b, b2) {
+	if b2 := blockkittest.Marshal(t, m); !bytes.Equal(b, b2) {
 		t.Errorf("message does not round-trip:\nbefore:\n%s\nafter:\n%s", b, b2)
 	}
 }
@@ -91,15 +91,15 @@ func messageRoundTrip(t *testing.T, b []byte) {
 func TestGolden_Poll(t *testing.T) {
 	p, loc := testPoll(t)
 	t.Run("modal_poll", func(t *testing.T) {
-		b := marshal(t, PollModal(testQuestion, testOptions(), p.Channel, p.Deadline, poll.DefaultQuorum))
-		checkGolden(t, "modal_poll", b)
+		b := blockkittest.Marshal(t, PollModal(testQuestion, testOptions(), p.Channel, p.Deadline, poll.DefaultQuorum))
+		blockkittest.CheckGolden(t, "modal_poll", b, *update)
 		roundTrip[slack.ModalViewRequest](t, b)
 		checkPollLimits(t, b)
 	})
 	for name, v := range pollViews(t) {
 		t.Run(name, func(t *testing.T) {
 			b := marshalMessage(t, PollText(v), PollMessage(v))
-			checkGolden(t, name, b)
+			blockkittest.CheckGolden(t, name, b, *update)
 			messageRoundTrip(t, b)
 			checkPollLimits(t, b)
 		})
@@ -107,7 +107,7 @@ func TestGolden_Poll(t *testing.T) {
 	t.Run("poll_adopt_dm", func(t *testing.T) {
 		v := PollView{Poll: p, Voters: 7, Counts: []int{4, 2, 1, 0}, Closed: true, Winner: 0, Loc: loc, Quorum: 3}
 		b := marshalMessage(t, "Your poll has closed", AdoptMessage(v))
-		checkGolden(t, "poll_adopt_dm", b)
+		blockkittest.CheckGolden(t, "poll_adopt_dm", b, *update)
 		messageRoundTrip(t, b)
 		checkPollLimits(t, b)
 	})
@@ -175,12 +175,12 @@ func TestPollLimits_LongestTextsAndMostOptions(t *testing.T) {
 	if n := utf8.RuneCountInString(p.Options[0].Label); n != poll.MaxLabel {
 		t.Fatalf("label has %d runes; want MaxLabel", n)
 	}
-	checkPollLimits(t, marshal(t, PollModal(p.Question, p.Options, p.Channel, p.Deadline, 1000)))
+	checkPollLimits(t, blockkittest.Marshal(t, PollModal(p.Question, p.Options, p.Channel, p.Deadline, 1000)))
 	// More options than fit are cut to MaxOptions rows.
 	more := append(slices.Clone(p.Options), poll.Option{Label: "seventh"})
 	m := PollModal(p.Question, more, p.Channel, p.Deadline, 3)
-	checkPollLimits(t, marshal(t, m))
-	if s := string(marshal(t, m)); strings.Contains(s, "seventh") || strings.Contains(s, PollOptionBlock(poll.MaxOptions+1)) {
+	checkPollLimits(t, blockkittest.Marshal(t, m))
+	if s := string(blockkittest.Marshal(t, m)); strings.Contains(s, "seventh") || strings.Contains(s, PollOptionBlock(poll.MaxOptions+1)) {
 		t.Error("modal has a seventh option row")
 	}
 
@@ -210,7 +210,7 @@ func TestPollLimits_LongestTextsAndMostOptions(t *testing.T) {
 }
 
 func TestPollLimits_EmptyAndOddInput(t *testing.T) {
-	checkPollLimits(t, marshal(t, PollModal("", nil, "", time.Time{}, 0)))
+	checkPollLimits(t, blockkittest.Marshal(t, PollModal("", nil, "", time.Time{}, 0)))
 	for _, v := range []PollView{
 		{Winner: -1},
 		{Closed: true, Winner: -1},
@@ -302,13 +302,13 @@ func TestPollModal_Inputs(t *testing.T) {
 		len(cb.Options) != 1 || cb.Options[0].Text.Text != "Show counts while the poll is open" {
 		t.Errorf("live checkbox %+v", cb)
 	}
-	if s := string(marshal(t, m)); !strings.Contains(s, "Votes are anonymous") || !strings.Contains(s, "at least 4 people voted") {
+	if s := string(blockkittest.Marshal(t, m)); !strings.Contains(s, "Votes are anonymous") || !strings.Contains(s, "at least 4 people voted") {
 		t.Error("context line lacks anonymity or quorum")
 	}
 
 	// No channel: nothing initial, the current conversation is the default.
 	m = PollModal(testQuestion, nil, "", time.Time{}, 3)
-	s := string(marshal(t, m))
+	s := string(blockkittest.Marshal(t, m))
 	if strings.Contains(s, "initial_conversation") || strings.Contains(s, "initial_date_time") ||
 		!strings.Contains(s, `"default_to_current_conversation": true`) {
 		t.Errorf("modal without channel or deadline:\n%s", s)

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/trustnudge/trustnudge/internal/activity"
+	"github.com/trustnudge/trustnudge/internal/blockkittest"
 	"github.com/trustnudge/trustnudge/internal/people"
 )
 
@@ -20,7 +21,7 @@ import (
 func submitted(t *testing.T, m slack.ModalViewRequest, values string) slack.View {
 	t.Helper()
 	var view map[string]any
-	if err := json.Unmarshal(marshal(t, m), &view); err != nil {
+	if err := json.Unmarshal(blockkittest.Marshal(t, m), &view); err != nil {
 		t.Fatal(err)
 	}
 	view["id"] = "V0123456789"
