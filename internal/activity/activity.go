@@ -163,7 +163,7 @@ func Mentions(text string) []UserID {
 			return out
 		}
 		id := text[:end]
-		if !ValidID(id) || (id[0] != 'U' && id[0] != 'W') {
+		if !IsUserID(id) {
 			// Not a mention; rescan from just after this "<@", which may
 			// hide a real one ("<@<@U1>").
 			continue
@@ -227,3 +227,7 @@ func KindFromID(id string) ChannelKind {
 	}
 	return KindUnknown
 }
+
+// IsUserID reports whether s looks like a Slack user ID: a valid ID that
+// starts with U, or W in Enterprise Grid.
+func IsUserID(s string) bool { return ValidID(s) && (s[0] == 'U' || s[0] == 'W') }

@@ -2,6 +2,7 @@ package activity
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,6 +63,17 @@ func TestMentions(t *testing.T) {
 	for _, tt := range tests {
 		if got := Mentions(tt.in); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Mentions(%q) = %v; want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestIsUserID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"U1": true, "W0ABC": true, "U" + strings.Repeat("9", 31): true,
+		"": false, "U": false, "C123": false, "u123": false, "U12a": false, "U" + strings.Repeat("9", 32): false,
+	} {
+		if got := IsUserID(s); got != want {
+			t.Errorf("IsUserID(%q) = %v; want %v", s, got, want)
 		}
 	}
 }

@@ -184,7 +184,7 @@ func itemLine(it WaitingItem, now time.Time, loc *time.Location) string {
 		q = "<" + it.Permalink + "|Question>"
 	}
 	who := "a team member"
-	if isUserID(string(it.Asker)) {
+	if activity.IsUserID(string(it.Asker)) {
 		who = "<@" + string(it.Asker) + ">"
 	}
 	line := "• " + q + " from " + who
@@ -430,18 +430,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n-1]) + "…"
-}
-
-// isUserID reports whether s looks like a Slack user ID (U… or W…,
-// upper-case letters and digits).
-func isUserID(s string) bool {
-	if len(s) < 2 || len(s) > 32 || (s[0] != 'U' && s[0] != 'W') {
-		return false
-	}
-	for _, c := range s[1:] {
-		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
 }

@@ -115,7 +115,7 @@ func managerBlocks(h Home, loc *time.Location) []slack.Block {
 
 	var members []string
 	for _, u := range people.Normalize(h.Members) {
-		if isUserID(string(u)) {
+		if activity.IsUserID(string(u)) {
 			members = append(members, "<@"+string(u)+">")
 		} else {
 			members = append(members, code(string(u)))

@@ -55,7 +55,7 @@ func TestLimits_LargeTeamHomeStaysWithinBlockKit(t *testing.T) {
 func TestLimits_VeryLongIDsSpreadOverSeveralSections(t *testing.T) {
 	us := make([]activity.UserID, MaxTeam)
 	for i := range us {
-		us[i] = activity.UserID(fmt.Sprintf("U%031d", i)) // 32 characters, the longest isUserID takes
+		us[i] = activity.UserID(fmt.Sprintf("U%031d", i)) // 32 characters, the longest activity.IsUserID takes
 	}
 	v := HomeView(Home{OptedIn: true, Members: us})
 	b := blockkittest.Marshal(t, v)

@@ -26,7 +26,7 @@ func modal(callbackID, title, submit string, blocks ...slack.Block) slack.ModalV
 func TeamModal(current []activity.UserID) slack.ModalViewRequest {
 	var initial []string
 	for _, u := range people.Normalize(current) {
-		if isUserID(string(u)) && len(initial) < MaxTeam {
+		if activity.IsUserID(string(u)) && len(initial) < MaxTeam {
 			initial = append(initial, string(u))
 		}
 	}

@@ -305,7 +305,7 @@ func PollMessage(v PollView) []slack.Block {
 	quorum := pollQuorum(v.Quorum)
 	b := []slack.Block{section("*" + questionText(p.Question) + "*")}
 	about := "Anonymous poll: nobody, the person who asked included, sees who voted what."
-	if isUserID(string(p.Creator)) {
+	if activity.IsUserID(string(p.Creator)) {
 		about = "Asked by <@" + string(p.Creator) + ">. Anonymous: nobody, the asker included, sees who voted what."
 	}
 	b = append(b, contextLine(about))

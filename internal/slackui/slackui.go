@@ -141,17 +141,3 @@ func truncate(s string, n int) string {
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
 }
-
-// isUserID reports whether s looks like a Slack user ID (U… or W…, upper-case
-// letters and digits).
-func isUserID(s string) bool {
-	if len(s) < 2 || len(s) > 32 || (s[0] != 'U' && s[0] != 'W') {
-		return false
-	}
-	for _, c := range s[1:] {
-		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
-}

@@ -62,7 +62,7 @@ func ParseTeamSubmission(v slack.View) ([]activity.UserID, error) {
 	}
 	us := make([]activity.UserID, 0, len(a.SelectedUsers))
 	for _, s := range a.SelectedUsers {
-		if !isUserID(s) {
+		if !activity.IsUserID(s) {
 			return nil, &FieldError{TeamBlockID, "Only people can be on your team; remove " + truncate(s, 40) + " and try again."}
 		}
 		us = append(us, activity.UserID(s))
