@@ -101,7 +101,6 @@ type wsConn struct {
 
 type outFrame struct {
 	data       []byte
-	env        *envelope
 	hello      bool
 	disconnect bool
 }

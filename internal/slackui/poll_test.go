@@ -320,8 +320,6 @@ func ptiState(v *string) map[string]any {
 	return map[string]any{"type": "plain_text_input", "value": v}
 }
 
-func str(s string) *string { return &s }
-
 // pollValues builds state.values for the poll modal, Slack's shape: every
 // input present, empty ones null.
 func pollValues(t *testing.T, question string, labels, hours []string, channel string, deadline int64, live bool) string {

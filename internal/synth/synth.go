@@ -271,6 +271,7 @@ func generate(cfg Config, w *workspace, rng *rand.Rand, span0, span1 int64, s si
 	g.setup()
 	g.planTargets(cfg.Days)
 	written := 0
+days:
 	for d := range cfg.Days {
 		g.planDay(d)
 		ms := g.closeDay(d, o)
@@ -283,8 +284,7 @@ func generate(cfg Config, w *workspace, rng *rand.Rand, span0, span1 int64, s si
 			}
 			c := g.w.convs[ms[i].conv]
 			if !send(&job{name: c.folder + "/" + date + ".json", ms: ms[i:j], done: make(chan jobResult, 1)}) {
-				d = cfg.Days
-				break
+				break days // the writer failed; its error is reported below
 			}
 			i = j
 		}

@@ -50,24 +50,24 @@ const (
 var habits = []string{habitLateNight, habitDisciplined, habitSlow, habitQuick}
 
 type person struct {
-	idx                  int
-	id                   string
-	name, first, last    string
-	title                string
-	zone                 *zone // nil: no "tz" in users.json; hours in UTC
-	loc                  *time.Location
-	team                 int // manager index of the team this person is on, or -1
-	mgr                  int // manager index when a manager, or -1
-	bot                  bool
-	botID, appID         string
-	deleted              bool
-	admin                bool
-	color, avatarHash    string
-	gravatar             string
-	until                int64 // for a deleted user: when they stopped posting (µs)
-	convs                []int // conversations they may chatter in
-	convWeights          []float64
-	profile, profileBlob []byte // pre-rendered user_profile (messages) and profile (users.json)
+	idx               int
+	id                string
+	name, first, last string
+	title             string
+	zone              *zone // nil: no "tz" in users.json; hours in UTC
+	loc               *time.Location
+	team              int // manager index of the team this person is on, or -1
+	mgr               int // manager index when a manager, or -1
+	bot               bool
+	botID, appID      string
+	deleted           bool
+	admin             bool
+	color, avatarHash string
+	gravatar          string
+	until             int64 // for a deleted user: when they stopped posting (µs)
+	convs             []int // conversations they may chatter in
+	convWeights       []float64
+	profile           []byte // pre-rendered user_profile of their messages
 }
 
 func (p *person) human() bool   { return !p.bot }
